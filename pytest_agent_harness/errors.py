@@ -1,0 +1,108 @@
+"""Exit codes and the exception tree.
+
+Every error the harness expects carries the exit code it ends the run with, so
+``cli.main`` has one exit path and never matches on message text::
+
+    HarnessError                 exit 4 unless a subclass says otherwise
+    ├── UsageError               bad command line (exit 4)
+    ├── ConfigError              config.toml problems, all collected (exit 4)
+    ├── StateError               a state file that cannot be read or written (exit 4)
+    ├── LockError                another run holds the project (exit 4)
+    ├── GitStateError            the repository is in no state to run (exit 4)
+    └── AgentError               the agent cannot go on: auth, invalid request, breaker (exit 2)
+        └── BudgetExhausted      a budget is reached (exit 3)
+
+Anything else is a bug in the harness and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes, shared by ``run`` and ``status --check``."""
+
+    COMPLETE = 0
+    INCOMPLETE = 1
+    AGENT_FAILURE = 2
+    BUDGET_EXHAUSTED = 3
+    USAGE_ERROR = 4
+    INTERRUPTED = 130
+
+
+class HarnessError(Exception):
+    """Base of every error the harness reports as a one-line message."""
+
+    exit_code: ExitCode = ExitCode.USAGE_ERROR
+
+
+class UsageError(HarnessError):
+    """The command line asks for something impossible."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a config file, at a dotted key such as ``phases[1].condition``."""
+
+    key: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def render(self, path: Path) -> str:
+        where = f"{path}"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ConfigError(HarnessError):
+    """A config file is invalid; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, path: Path, problems: Sequence[ConfigProblem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        super().__init__("\n".join(p.render(path) for p in self.problems))
+
+
+class StateError(HarnessError):
+    """A harness state file cannot be read or written."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+class LockError(HarnessError):
+    """Another live process holds the run lock."""
+
+    def __init__(self, path: Path, pid: int) -> None:
+        self.path = path
+        self.pid = pid
+        super().__init__(
+            f"{path}: another agent-harness run (PID {pid}) is using this project; "
+            "wait for it to finish or stop it first"
+        )
+
+
+class GitStateError(HarnessError):
+    """The project's repository is in a state the harness must not work in."""
+
+
+class AgentError(HarnessError):
+    """The agent cannot continue: credentials, an invalid request, or the circuit breaker."""
+
+    exit_code = ExitCode.AGENT_FAILURE
+
+
+class BudgetExhausted(AgentError):
+    """A configured budget was reached; the work so far is kept."""
+
+    exit_code = ExitCode.BUDGET_EXHAUSTED
