@@ -1,0 +1,63 @@
+"""The progress model every tracker returns, and the protocol trackers implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Status = Literal["passed", "failed", "error", "skipped", "missing"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    """One unit of work: a checklist entry or a test."""
+
+    id: str
+    description: str = ""
+    status: Status
+    evidence: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress:
+    """A tracker's verdict at one moment; ``complete`` is never true for a tampered tracker."""
+
+    items: tuple[Item, ...] = ()
+    warnings: tuple[str, ...] = ()
+    source: str = ""
+    completable: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passing(self) -> int:
+        return sum(1 for item in self.items if item.status == "passed")
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.completable
+            and not self.warnings
+            and self.total > 0
+            and self.passing == self.total
+        )
+
+    def summary(self) -> str:
+        """One line for the console and the ledger, e.g. ``3/5 passing``."""
+        text = f"{self.passing}/{self.total} passing"
+        if self.warnings:
+            text += f", {len(self.warnings)} warning(s)"
+        return text
+
+
+class Tracker(Protocol):
+    """Reads the project and says how far the work is."""
+
+    name: str
+
+    def evaluate(self) -> Progress:
+        """Look at the evidence now; never raise for a missing or broken tracker file."""
+        ...
