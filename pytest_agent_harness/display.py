@@ -1,0 +1,70 @@
+"""Console output: plain lines that read the same in a terminal and in a CI log.
+
+No cursor tricks or colour codes: a run left overnight is read from a log file in the morning.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .session import SessionEvent, SessionOutcome
+
+RULE = "=" * 72
+
+
+class Display:
+    """Prints what the run does, one line per event."""
+
+    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.verbose = verbose
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def warn(self, text: str) -> None:
+        self.line(f"WARNING: {text}")
+
+    def session_header(self, session: int, phase: str, model: str | None) -> None:
+        self.line(RULE)
+        self.line(f"Session {session}  phase: {phase}  model: {model or 'CLI default'}")
+        self.line(RULE)
+
+    def event(self, event: SessionEvent) -> None:
+        """Render one session event; long texts are cut so a log stays skimmable."""
+        if event.kind == "init":
+            self.line(f"  model in use: {event.text or 'unknown'}")
+        elif event.kind == "text":
+            text = " ".join(event.text.split())
+            self.line(f"  agent: {_cut(text, 300 if not self.verbose else 4000)}")
+        elif event.kind == "tool_call":
+            self.line(f"  > {event.tool}: {_cut(event.text, 160)}")
+        elif event.kind == "tool_result" and event.is_error:
+            first = event.text.strip().splitlines()[0] if event.text.strip() else "(no message)"
+            self.line(f"    ! {event.tool or 'tool'} error: {_cut(first, 240)}")
+        elif event.kind == "denial":
+            self.line(f"    x denied {event.tool}: {_cut(event.text, 240)}")
+        elif event.kind == "retry":
+            data = event.data
+            delay = (data.get("retry_delay_ms") or 0) / 1000
+            self.line(
+                f"  API error {data.get('error_status') or '?'}; "
+                f"CLI retry {data.get('attempt')} in {delay:.1f}s"
+            )
+
+    def session_summary(self, outcome: SessionOutcome, outcome_class: str, progress: str) -> None:
+        seconds = outcome.duration_ms / 1000
+        self.line(
+            f"Session done: {outcome_class}  {seconds:.1f}s  {outcome.num_turns} turns  "
+            f"${outcome.cost_usd:.4f}  progress: {progress}"
+        )
+
+    def countdown(self, seconds: float, reason: str) -> None:
+        if seconds > 0:
+            self.line(f"{reason} in {seconds:.0f}s (Ctrl+C to stop)")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

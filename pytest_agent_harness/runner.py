@@ -1,0 +1,306 @@
+"""The session loop: phases, fresh-context sessions, trackers, recovery and state.
+
+One ``Runner`` drives one project. Each iteration picks a phase, runs one session on a fresh
+client, classifies how it ended, asks the tracker where the work stands, records the session, and
+then stops or continues. State is saved before a session starts, so a harness killed at any
+moment resumes at the next session number.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from .display import Display
+from .errors import ExitCode
+from .phases import select_phase, why_none_eligible
+from .prompts import assemble_prompt
+from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify, describe_error
+from .session import EventSink, McpServerSpec, SessionEvent, SessionOutcome, SessionSpec
+from .state import LedgerEntry, RunState, StateStore, run_lock
+from .trackers.base import Progress, Tracker
+
+if TYPE_CHECKING:
+    from .config import Config
+
+SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
+
+RUNTIME_IGNORES = (
+    "# Written by agent-harness: runtime files that do not belong in the project's history.",
+    "claude/",
+    "logs/",
+    "session.json",
+    "session.json.corrupt-*",
+    "ledger.jsonl",
+    "run.lock",
+    ".*.tmp",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunResult:
+    exit_code: ExitCode
+    reason: str
+    progress: Progress
+
+
+def make_tracker(config: Config) -> Tracker:
+    """The tracker the config names."""
+    from .trackers.checklist import ChecklistTracker
+    from .trackers.notes import NotesTracker, NoTracker
+
+    tracking = config.tracking
+    path = config.project_dir / tracking.file
+    if tracking.type == "json_checklist":
+        return ChecklistTracker(path, tracking.passing_field)
+    if tracking.type == "notes_file":
+        return NotesTracker(path)
+    return NoTracker()
+
+
+class Runner:
+    """Runs sessions for one project until the tracker is complete or a stop condition holds."""
+
+    def __init__(
+        self,
+        config: Config,
+        display: Display | None = None,
+        *,
+        session_fn: SessionFn | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.display = display or Display()
+        self.session_fn = session_fn
+        self.sleep = sleep
+        self.store = StateStore(config.harness_dir)
+        self.tracker = make_tracker(config)
+
+    def run(self) -> RunResult:
+        with run_lock(self.config.harness_dir):
+            self._ignore_runtime_files()
+            state = self.store.load()
+            for warning in self.store.warnings:
+                self.display.warn(warning)
+            try:
+                result = self._loop(state)
+            except KeyboardInterrupt:
+                self.store.save(state)
+                result = RunResult(
+                    exit_code=ExitCode.INTERRUPTED,
+                    reason="interrupted; run the same command again to resume",
+                    progress=self.tracker.evaluate(),
+                )
+            self._final_summary(state, result)
+            return result
+
+    def _loop(self, state: RunState) -> RunResult:
+        config = self.config
+        if not state.init_files_copied:
+            self._copy_init_files()
+            state.init_files_copied = True
+            self.store.save(state)
+        progress = self.tracker.evaluate()
+        self.display.line(f"Progress: {progress.summary()}")
+        if progress.complete:
+            return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
+        iterations = 0
+        while True:
+            if config.max_iterations is not None and iterations >= config.max_iterations:
+                return RunResult(
+                    exit_code=ExitCode.INCOMPLETE,
+                    reason=f"reached max_iterations ({config.max_iterations}) before completion",
+                    progress=progress,
+                )
+            phase = select_phase(config.phases, state.completed_phases, config.project_dir)
+            if phase is None:
+                reason = why_none_eligible(config.phases, state.completed_phases, config.project_dir)
+                return RunResult(exit_code=ExitCode.INCOMPLETE, reason=reason, progress=progress)
+            iterations += 1
+            state.session += 1
+            self.store.save(state)
+            before = progress
+            outcome, cls = self._session(state, phase.name, phase.prompt, before)
+            progress = self.tracker.evaluate()
+            self._record(state, phase.name, phase.run_once, outcome, cls, before, progress)
+            self.display.session_summary(outcome, cls.value, progress.summary())
+            if cls is OutcomeClass.INTERRUPTED:
+                raise KeyboardInterrupt
+            if progress.complete:
+                return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
+            if cls.fatal:
+                return RunResult(
+                    exit_code=ExitCode.AGENT_FAILURE,
+                    reason=f"{state.last_error}\n{FATAL_ADVICE[cls]}",
+                    progress=progress,
+                )
+            if not cls.succeeded:
+                recovery = config.error_recovery
+                if state.consecutive_errors >= recovery.max_consecutive_errors:
+                    return RunResult(
+                        exit_code=ExitCode.AGENT_FAILURE,
+                        reason=(
+                            f"circuit breaker: {state.consecutive_errors} consecutive failed "
+                            f"sessions (max_consecutive_errors); last error: {state.last_error}"
+                        ),
+                        progress=progress,
+                    )
+                delay = backoff_seconds(
+                    state.consecutive_errors,
+                    recovery.initial_backoff_seconds,
+                    recovery.backoff_multiplier,
+                    recovery.max_backoff_seconds,
+                )
+                self._wait(delay, "Retrying after an error")
+            elif config.max_iterations is None or iterations < config.max_iterations:
+                self._wait(config.auto_continue_delay, "Next session")
+
+    def _session(
+        self, state: RunState, phase: str, phase_prompt: str, progress: Progress
+    ) -> tuple[SessionOutcome, OutcomeClass]:
+        self.display.session_header(state.session, phase, self.config.model)
+        prompt = assemble_prompt(
+            phase_prompt,
+            session=state.session,
+            progress=progress.summary() if progress.total else "",
+            last_error=state.last_error,
+        )
+        spec = self._spec(prompt)
+        session_fn = self.session_fn
+        if session_fn is None:
+            from .agent import run_session
+
+            session_fn = run_session
+        outcome = session_fn(spec, self._sink)
+        return outcome, classify(outcome)
+
+    def _sink(self, event: SessionEvent) -> None:
+        self.display.event(event)
+
+    def _spec(self, prompt: str) -> SessionSpec:
+        config = self.config
+        sandbox = config.security.sandbox
+        return SessionSpec(
+            prompt=prompt,
+            cwd=config.project_dir,
+            config_dir=config.harness_dir / "claude",
+            model=config.model,
+            system_prompt_append=config.system_prompt,
+            tools=tuple(config.tools.builtin),
+            mcp_servers=tuple(
+                McpServerSpec(
+                    name=name,
+                    type=server.type,
+                    command=server.command or "",
+                    args=tuple(server.args),
+                    env=dict(server.env),
+                    url=server.url or "",
+                    headers=dict(server.headers),
+                )
+                for name, server in config.tools.mcp_servers.items()
+            ),
+            permission_mode=config.security.permission_mode,
+            max_turns=config.max_turns,
+            sandbox=(
+                {
+                    "enabled": True,
+                    "autoAllowBashIfSandboxed": sandbox.auto_allow_bash_if_sandboxed,
+                    "allowUnsandboxedCommands": False,
+                }
+                if sandbox.enabled
+                else None
+            ),
+        )
+
+    def _record(
+        self,
+        state: RunState,
+        phase: str,
+        run_once: bool,
+        outcome: SessionOutcome,
+        cls: OutcomeClass,
+        before: Progress,
+        after: Progress,
+    ) -> None:
+        if cls.succeeded:
+            state.consecutive_errors = 0
+            state.last_error = ""
+            if run_once and phase not in state.completed_phases:
+                state.completed_phases.append(phase)
+        elif cls is not OutcomeClass.INTERRUPTED:
+            state.consecutive_errors += 1
+            state.last_error = describe_error(outcome, cls)
+        totals = state.totals
+        totals.cost_usd += outcome.cost_usd
+        totals.input_tokens += outcome.input_tokens
+        totals.output_tokens += outcome.output_tokens
+        totals.turns += outcome.num_turns
+        totals.wall_seconds += outcome.duration_ms / 1000
+        state.best_passing = max(state.best_passing, after.passing)
+        now = datetime.now(timezone.utc)
+        started = now - timedelta(milliseconds=outcome.duration_ms)
+        entry: LedgerEntry = {
+            "session": state.session,
+            "phase": phase,
+            "started": started.isoformat(timespec="seconds"),
+            "ended": now.isoformat(timespec="seconds"),
+            "outcome": cls.value,
+            "detail": "" if cls.succeeded else state.last_error,
+            "cost_usd": outcome.cost_usd,
+            "input_tokens": outcome.input_tokens,
+            "output_tokens": outcome.output_tokens,
+            "turns": outcome.num_turns,
+            "duration_s": round(outcome.duration_ms / 1000, 3),
+            "model": outcome.model,
+            "progress_before": before.summary(),
+            "progress_after": after.summary(),
+            "passing": after.passing,
+            "total": after.total,
+            "warnings": list(after.warnings),
+        }
+        entry["run_once"] = run_once  # type: ignore[typeddict-unknown-key]
+        self.store.append_ledger(entry)
+        self.store.save(state)
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        if seconds <= 0:
+            return
+        self.display.countdown(seconds, reason)
+        self.sleep(seconds)
+
+    def _copy_init_files(self) -> None:
+        for init_file in self.config.init_files:
+            dest = self.config.project_dir / init_file.dest
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(init_file.source, dest)
+            self.display.line(f"Copied {init_file.source.name} to {init_file.dest}")
+
+    def _ignore_runtime_files(self) -> None:
+        path = self.config.harness_dir / ".gitignore"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(RUNTIME_IGNORES) + "\n", encoding="utf-8")
+
+    def _final_summary(self, state: RunState, result: RunResult) -> None:
+        display = self.display
+        totals = state.totals
+        display.line("=" * 72)
+        status = "COMPLETE" if result.exit_code is ExitCode.COMPLETE else "STOPPED"
+        display.line(f"{status}: {result.reason}")
+        display.line(f"Progress: {result.progress.summary()}")
+        for warning in result.progress.warnings:
+            display.warn(warning)
+        display.line(
+            f"Sessions: {state.session}  cost: ${totals.cost_usd:.4f}  "
+            f"tokens: {totals.input_tokens + totals.output_tokens}  turns: {totals.turns}"
+        )
+        if self.config.post_run_instructions.strip():
+            display.line("")
+            display.line(self.config.post_run_instructions.strip())
+        display.line(f"Exit code: {int(result.exit_code)}")

@@ -1,0 +1,106 @@
+"""What goes into one agent session and what comes out, free of any SDK import.
+
+The runner, display, recovery and state code work with these values, so only ``agent.py`` has to
+know the SDK's message classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, kw_only=True)
+class McpServerSpec:
+    """An MCP server as the SDK wants it, already expanded."""
+
+    name: str
+    type: Literal["stdio", "sse", "http"] = "stdio"
+    command: str = ""
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionSpec:
+    """Everything one fresh-context session needs."""
+
+    prompt: str
+    cwd: Path
+    config_dir: Path
+    model: str | None = None
+    system_prompt_append: str = ""
+    tools: tuple[str, ...] = ()
+    mcp_servers: tuple[McpServerSpec, ...] = ()
+    permission_mode: str = "acceptEdits"
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    sandbox: Mapping[str, Any] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    hooks: Any = None
+    """SDK hook matchers keyed by event, built by the security layer; opaque here."""
+
+
+EventKind = Literal[
+    "init", "text", "tool_call", "tool_result", "denial", "retry", "result", "stderr", "error"
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEvent:
+    """One thing that happened in a session, for the console and the transcript."""
+
+    kind: EventKind
+    text: str = ""
+    tool: str = ""
+    is_error: bool = False
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+EventSink = Callable[[SessionEvent], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionOutcome:
+    """The facts of a finished session, taken from the ResultMessage and what preceded it."""
+
+    is_error: bool
+    subtype: str | None = None
+    terminal_reason: str | None = None
+    api_error_status: int | None = None
+    assistant_error: str | None = None
+    cost_usd: float = 0.0
+    num_turns: int = 0
+    duration_ms: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model: str | None = None
+    result_text: str = ""
+    denials: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    retries: tuple[Mapping[str, Any], ...] = ()
+    exception: str | None = None
+    """``Type: message`` of an SDK exception that ended the session, if any."""
+    exit_code: int | None = None
+    """The CLI's exit code when it died (e.g. -9 when killed)."""
+    stderr_tail: str = ""
+    interrupted: bool = False
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def summarize_denials(denials: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Short ``Tool: input`` lines for the denials a ResultMessage lists."""
+    lines = []
+    for denial in denials:
+        tool = str(denial.get("tool_name", "?"))
+        tool_input = denial.get("tool_input") or {}
+        detail = tool_input.get("command") or tool_input.get("file_path") or ""
+        lines.append(f"{tool}: {detail}"[:200] if detail else tool)
+    return tuple(lines)

@@ -1,0 +1,256 @@
+"""Run state on disk: ``session.json``, the per-session ledger, and the run lock.
+
+Every write is atomic (temp file, fsync, rename), so a harness killed at any instant leaves
+either the old or the new file, never half of one. A corrupt ``session.json`` is moved aside,
+never silently reset, and rebuilt from the ledger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+from .errors import LockError, StateError
+
+SCHEMA_VERSION = 1
+STATE_FILE = "session.json"
+LEDGER_FILE = "ledger.jsonl"
+LOCK_FILE = "run.lock"
+
+
+class LedgerEntry(TypedDict, total=False):
+    """One line of ``ledger.jsonl``: what one session did and cost."""
+
+    session: int
+    phase: str
+    started: str
+    ended: str
+    outcome: str
+    detail: str
+    cost_usd: float
+    input_tokens: int
+    output_tokens: int
+    turns: int
+    duration_s: float
+    model: str | None
+    progress_before: str
+    progress_after: str
+    passing: int
+    total: int
+    warnings: list[str]
+
+
+@dataclass(kw_only=True)
+class Totals:
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    turns: int = 0
+    wall_seconds: float = 0.0
+
+
+@dataclass(kw_only=True)
+class RunState:
+    """What a resumed run needs to carry on where the last one stopped."""
+
+    session: int = 0
+    completed_phases: list[str] = field(default_factory=list)
+    consecutive_errors: int = 0
+    last_error: str = ""
+    init_files_copied: bool = False
+    sessions_without_progress: int = 0
+    best_passing: int = 0
+    totals: Totals = field(default_factory=Totals)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": SCHEMA_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> RunState:
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if data.get("version") != SCHEMA_VERSION:
+            raise ValueError(f"unknown schema version {data.get('version')!r}")
+        totals = data.get("totals", {})
+        state = cls(
+            session=_typed(data, "session", int),
+            completed_phases=[str(p) for p in _typed(data, "completed_phases", list)],
+            consecutive_errors=_typed(data, "consecutive_errors", int),
+            last_error=_typed(data, "last_error", str),
+            init_files_copied=_typed(data, "init_files_copied", bool),
+            sessions_without_progress=int(data.get("sessions_without_progress", 0)),
+            best_passing=int(data.get("best_passing", 0)),
+            totals=Totals(
+                cost_usd=float(totals.get("cost_usd", 0.0)),
+                input_tokens=int(totals.get("input_tokens", 0)),
+                output_tokens=int(totals.get("output_tokens", 0)),
+                turns=int(totals.get("turns", 0)),
+                wall_seconds=float(totals.get("wall_seconds", 0.0)),
+            ),
+        )
+        return state
+
+
+def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"'{key}' should be {kind.__name__}, found {value!r}")
+    return value
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves the old or the new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class StateStore:
+    """Reads and writes the state files under the harness dir."""
+
+    def __init__(self, harness_dir: Path) -> None:
+        self.harness_dir = harness_dir
+        self.state_path = harness_dir / STATE_FILE
+        self.ledger_path = harness_dir / LEDGER_FILE
+        self.warnings: list[str] = []
+
+    def load(self) -> RunState:
+        """The saved state; a corrupt file is moved aside and rebuilt from the ledger."""
+        try:
+            text = self.state_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return self.rebuild_from_ledger() if self.ledger_path.exists() else RunState()
+        except OSError as exc:
+            raise StateError(self.state_path, f"cannot be read ({exc.strerror})") from exc
+        try:
+            return RunState.from_json(json.loads(text))
+        except (ValueError, TypeError, AttributeError) as exc:
+            aside = self.state_path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}")
+            os.replace(self.state_path, aside)
+            state = self.rebuild_from_ledger()
+            self.warnings.append(
+                f"{self.state_path} was unreadable ({exc}); moved to {aside.name} and rebuilt "
+                f"from {LEDGER_FILE} (session {state.session})"
+            )
+            self.save(state)
+            return state
+
+    def save(self, state: RunState) -> None:
+        write_atomic(self.state_path, json.dumps(state.to_json(), indent=2) + "\n")
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every complete ledger line; a line torn by a kill is skipped."""
+        try:
+            lines = self.ledger_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(self.ledger_path, f"cannot be read ({exc})") from exc
+        entries: list[LedgerEntry] = []
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if isinstance(entry, dict) and isinstance(entry.get("session"), int):
+                    entries.append(entry)  # type: ignore[arg-type]
+        return entries
+
+    def append_ledger(self, entry: LedgerEntry) -> None:
+        """Append one line and fsync it: the ledger is the record a broken state is rebuilt from."""
+        self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with open(self.ledger_path, "a+b") as handle:
+            # A kill mid-append can leave a torn last line: start ours on a fresh one.
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() > 0:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    handle.write(b"\n")
+            handle.write(line.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def rebuild_from_ledger(self) -> RunState:
+        state = RunState()
+        for entry in self.ledger():
+            state.session = max(state.session, entry.get("session", 0))
+            state.totals.cost_usd += float(entry.get("cost_usd", 0.0))
+            state.totals.input_tokens += int(entry.get("input_tokens", 0))
+            state.totals.output_tokens += int(entry.get("output_tokens", 0))
+            state.totals.turns += int(entry.get("turns", 0))
+            state.totals.wall_seconds += float(entry.get("duration_s", 0.0))
+            state.best_passing = max(state.best_passing, int(entry.get("passing", 0)))
+            if entry.get("outcome") == "ok" and entry.get("run_once"):  # type: ignore[typeddict-item]
+                phase = entry.get("phase", "")
+                if phase and phase not in state.completed_phases:
+                    state.completed_phases.append(phase)
+        state.init_files_copied = state.session > 0
+        return state
+
+
+@contextlib.contextmanager
+def run_lock(harness_dir: Path) -> Iterator[None]:
+    """Hold the project's run lock; a lock left by a dead process is taken over."""
+    path = harness_dir / LOCK_FILE
+    harness_dir.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None and _alive(holder) and holder != os.getpid():
+                raise LockError(path, holder) from None
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+        break
+    try:
+        yield
+    finally:
+        if _lock_holder(path) == os.getpid():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
