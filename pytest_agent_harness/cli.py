@@ -1,0 +1,163 @@
+"""The ``agent-harness`` command: one parser, one exit path.
+
+``main(argv)`` returns an exit code and never raises for expected errors: each ``HarnessError``
+becomes a one-line message on stderr and its documented exit code. Only ``console_main`` calls
+``sys.exit``. An unexpected exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import ExitCode, HarnessError
+
+EPILOG = """\
+exit codes:
+  0    the tracker says the work is complete
+  1    stopped before completion (max iterations, no eligible phase)
+  2    the agent cannot go on (credentials, invalid request, circuit breaker)
+  3    a budget was exhausted
+  4    usage or config error
+  130  interrupted (run the same command again to resume)
+"""
+
+
+def _location_options() -> argparse.ArgumentParser:
+    # SUPPRESS as default lets the options appear before or after the subcommand
+    # without the subparser's default overwriting a value given before it.
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("project location")
+    group.add_argument(
+        "--project-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the project the agent works on (default: the current directory)",
+    )
+    group.add_argument(
+        "--harness-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where config.toml and the run state live (default: PROJECT/.agent-harness)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    location = _location_options()
+    parser = argparse.ArgumentParser(
+        prog="agent-harness",
+        description=(
+            "Run a coding agent through fresh-context sessions until a tracker, "
+            "not the agent, says the work is complete."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[location],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser(
+        "init",
+        parents=[location],
+        help="scaffold .agent-harness/ (config.toml and prompts) in the project",
+        description="Create .agent-harness/config.toml and starter prompts. Never overwrites.",
+    )
+    verify = sub.add_parser(
+        "verify",
+        parents=[location],
+        help="check the environment, credentials and config without running the agent",
+        description="Print PASS/WARN/FAIL for each check; exit 1 if any check fails.",
+    )
+    verify.add_argument(
+        "--live", action="store_true", help="also make one real API round trip (costs a little)"
+    )
+    run = sub.add_parser(
+        "run",
+        parents=[location],
+        help="run sessions until the tracker says the work is complete",
+        description="Run the session loop. Running it again after a stop resumes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--max-iterations",
+        type=_positive_int,
+        help="stop after this many sessions in this invocation (overrides the config)",
+    )
+    run.add_argument("--model", help="model for the agent (overrides the config)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _dirs(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    project = Path(getattr(args, "project_dir", Path("."))).expanduser().resolve()
+    harness = getattr(args, "harness_dir", None)
+    return project, (Path(harness).expanduser().resolve() if harness is not None else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help (0) and usage errors (2)
+        code = exc.code if isinstance(exc.code, int) else 0
+        return int(ExitCode.USAGE_ERROR) if code else 0
+    try:
+        return int(_dispatch(args))
+    except HarnessError as exc:
+        print(f"agent-harness: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    project_dir, harness_dir = _dirs(args)
+    if args.command == "init":
+        from .scaffold import init_project
+
+        written = init_project(project_dir, harness_dir)
+        for path in written:
+            print(f"created {path}")
+        print("Next: edit the prompts and config, then run `agent-harness verify`.")
+        return ExitCode.COMPLETE
+    if args.command == "verify":
+        from .verify import print_checks, run_checks
+
+        checks = run_checks(project_dir, harness_dir, live=args.live)
+        return print_checks(checks)
+    if args.command == "run":
+        return _run(args, project_dir, harness_dir)
+    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+
+
+def _run(args: argparse.Namespace, project_dir: Path, harness_dir: Path | None) -> int:
+    from .config import load_config
+    from .runner import Runner
+
+    overrides: dict[str, object] = {}
+    if args.max_iterations is not None:
+        overrides["max_iterations"] = args.max_iterations
+    if args.model:
+        overrides["model"] = args.model
+    config = load_config(project_dir, harness_dir, overrides=overrides)
+    result = Runner(config).run()
+    return result.exit_code
+
+
+def console_main() -> None:
+    """Entry point of the ``agent-harness`` script."""
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""``agent-harness verify``: everything a run needs, checked without running the agent.
+
+Checks never print a secret: credentials are judged by shape only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from .errors import ConfigError, ExitCode
+
+if TYPE_CHECKING:
+    from .config import Config
+
+Level = Literal["PASS", "WARN", "FAIL"]
+MIN_TOKEN_LENGTH = 40
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    level: Level
+    name: str
+    message: str
+
+
+def run_checks(
+    project_dir: Path,
+    harness_dir: Path | None,
+    *,
+    live: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> list[Check]:
+    env = os.environ if environ is None else environ
+    checks = [check_python(), *check_sdk(), check_credentials(env)]
+    config, config_checks = check_config(project_dir, harness_dir)
+    checks += config_checks
+    if config is not None:
+        checks += check_mcp_commands(config)
+    checks.append(check_git(project_dir))
+    if live and config is not None:
+        checks.append(check_live(config))
+    return checks
+
+
+def print_checks(checks: list[Check]) -> int:
+    for check in checks:
+        print(f"{check.level:4}  {check.name}: {check.message}")
+    failed = sum(1 for c in checks if c.level == "FAIL")
+    warned = sum(1 for c in checks if c.level == "WARN")
+    print(f"\n{failed} failed, {warned} warning(s), {len(checks) - failed - warned} passed")
+    return int(ExitCode.INCOMPLETE) if failed else int(ExitCode.COMPLETE)
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < (3, 10):
+        return Check(level="FAIL", name="python", message=f"{version}; 3.10 or newer is required")
+    return Check(level="PASS", name="python", message=version)
+
+
+def check_sdk() -> list[Check]:
+    try:
+        from .agent import bundled_cli, sdk_version
+    except ImportError as exc:
+        return [
+            Check(
+                level="FAIL",
+                name="claude-agent-sdk",
+                message=f"cannot be imported ({exc}); `pip install claude-agent-sdk`",
+            )
+        ]
+    checks = [Check(level="PASS", name="claude-agent-sdk", message=sdk_version())]
+    path, version = bundled_cli()
+    if path is None:
+        checks.append(
+            Check(
+                level="FAIL",
+                name="Claude Code CLI",
+                message="the SDK wheel has no bundled CLI; reinstall claude-agent-sdk from a wheel",
+            )
+        )
+    else:
+        checks.append(
+            Check(level="PASS", name="Claude Code CLI", message=f"{version or '?'} (bundled, {path})")
+        )
+    return checks
+
+
+def check_credentials(env: Mapping[str, str]) -> Check:
+    """Judge the credentials by shape; the value itself is never shown."""
+    token = env.get("CLAUDE_CODE_OAUTH_TOKEN")
+    key = env.get("ANTHROPIC_API_KEY")
+    if token is not None:
+        problem = _malformed(token)
+        if problem:
+            return Check(
+                level="FAIL",
+                name="credentials",
+                message=f"CLAUDE_CODE_OAUTH_TOKEN is malformed ({problem}); "
+                "create a new one with `claude setup-token`",
+            )
+        return Check(
+            level="PASS", name="credentials", message="CLAUDE_CODE_OAUTH_TOKEN is set (value hidden)"
+        )
+    if key is not None:
+        problem = _malformed(key)
+        if problem:
+            return Check(
+                level="FAIL",
+                name="credentials",
+                message=f"ANTHROPIC_API_KEY is malformed ({problem})",
+            )
+        return Check(level="PASS", name="credentials", message="ANTHROPIC_API_KEY is set (value hidden)")
+    return Check(
+        level="FAIL",
+        name="credentials",
+        message="neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set; export one of them",
+    )
+
+
+def _malformed(secret: str) -> str:
+    if not secret.strip():
+        return "empty"
+    if any(ch.isspace() for ch in secret.strip()):
+        return "contains whitespace; it was probably pasted across lines"
+    if secret != secret.strip():
+        return "has leading or trailing whitespace"
+    if len(secret) < MIN_TOKEN_LENGTH:
+        return f"only {len(secret)} characters long; it looks truncated"
+    return ""
+
+
+def check_config(project_dir: Path, harness_dir: Path | None) -> tuple[Config | None, list[Check]]:
+    from .config import load_config
+
+    try:
+        config = load_config(project_dir, harness_dir)
+    except ConfigError as exc:
+        return None, [
+            Check(level="FAIL", name="config", message=problem.render(exc.path))
+            for problem in exc.problems
+        ]
+    checks = [Check(level="PASS", name="config", message=str(config.path))]
+    phases = ", ".join(phase.name for phase in config.phases)
+    checks.append(Check(level="PASS", name="prompts", message=f"phases: {phases}"))
+    return config, checks
+
+
+def check_mcp_commands(config: Config) -> list[Check]:
+    checks = []
+    for name, server in config.tools.mcp_servers.items():
+        if server.type != "stdio":
+            checks.append(Check(level="PASS", name=f"mcp {name}", message=f"{server.type} {server.url}"))
+            continue
+        found = shutil.which(server.command or "")
+        if found:
+            checks.append(Check(level="PASS", name=f"mcp {name}", message=found))
+        else:
+            checks.append(
+                Check(
+                    level="FAIL",
+                    name=f"mcp {name}",
+                    message=f"command {server.command!r} is not on PATH "
+                    f"(tools.mcp_servers.{name}.command); install it or fix the path",
+                )
+            )
+    return checks
+
+
+def check_git(project_dir: Path) -> Check:
+    git = shutil.which("git")
+    if git is None:
+        return Check(level="FAIL", name="git", message="git is not on PATH; install git")
+    inside = subprocess.run(
+        [git, "-C", str(project_dir), "rev-parse", "--is-inside-work-tree"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        return Check(
+            level="WARN",
+            name="git",
+            message=f"{project_dir} is not a git repository; `git init` it to keep every session's work",
+        )
+    return Check(level="PASS", name="git", message=f"{project_dir} is a git work tree")
+
+
+def check_live(config: Config) -> Check:
+    """One short real session: proves credentials, network and model together."""
+    from .agent import run_session
+    from .session import SessionSpec
+
+    with tempfile.TemporaryDirectory(prefix="agent-harness-live-") as tmp:
+        spec = SessionSpec(
+            prompt="Reply with the single word OK.",
+            cwd=Path(tmp),
+            config_dir=Path(tmp) / "claude",
+            model=config.model,
+            tools=(),
+            max_turns=1,
+        )
+        outcome = run_session(spec, lambda event: None)
+    if outcome.is_error:
+        detail = outcome.api_error_status or outcome.assistant_error or outcome.exception
+        return Check(level="FAIL", name="live API", message=f"round trip failed: {detail}")
+    return Check(
+        level="PASS",
+        name="live API",
+        message=f"model {outcome.model} answered (${outcome.cost_usd:.4f})",
+    )
