@@ -1,4 +1,4 @@
-"""A harness for long-running autonomous coding agents where the harness, not the agent, decides what passes.
+"""A harness for long-running coding agents where the harness, not the agent, decides what passes.
 
 Importing the package is cheap: the SDK, GitPython, junitparser and tree-sitter load only
 when the part of the harness that needs them runs.

@@ -72,7 +72,11 @@ def build_options(spec: SessionSpec, stderr_sink: Any = None) -> ClaudeAgentOpti
                 "env": dict(server.env),
             }
         else:
-            mcp[server.name] = {"type": server.type, "url": server.url, "headers": dict(server.headers)}
+            mcp[server.name] = {
+                "type": server.type,
+                "url": server.url,
+                "headers": dict(server.headers),
+            }
     system_prompt: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
     if spec.system_prompt_append:
         system_prompt["append"] = spec.system_prompt_append

@@ -1,4 +1,4 @@
-"""Assembling a session's prompt: the phase's text, then what the harness knows that the agent must."""
+"""A session's prompt: the phase's text, then what the harness knows that the agent must."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ def assemble_prompt(
 ) -> str:
     """The phase prompt followed by harness context, each part bounded in length."""
     parts = [phase_prompt.rstrip()]
-    context = [f"This is session {session}. You start with a fresh context: read the project's files "
-               "to see what earlier sessions did."]
+    context = [
+        f"This is session {session}. You start with a fresh context: read the project's files "
+        "to see what earlier sessions did."
+    ]
     if progress:
-        context.append("Progress as the harness measured it:\n" + _bounded(progress, MAX_PROGRESS_CHARS))
+        context.append(
+            "Progress as the harness measured it:\n" + _bounded(progress, MAX_PROGRESS_CHARS)
+        )
     if last_error:
         context.append(
             "The previous session ended with an error; take it into account:\n"

@@ -118,7 +118,9 @@ class Runner:
                 )
             phase = select_phase(config.phases, state.completed_phases, config.project_dir)
             if phase is None:
-                reason = why_none_eligible(config.phases, state.completed_phases, config.project_dir)
+                reason = why_none_eligible(
+                    config.phases, state.completed_phases, config.project_dir
+                )
                 return RunResult(exit_code=ExitCode.INCOMPLETE, reason=reason, progress=progress)
             iterations += 1
             state.session += 1

@@ -61,8 +61,6 @@ def print_checks(checks: list[Check]) -> int:
 
 def check_python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
-    if sys.version_info < (3, 10):
-        return Check(level="FAIL", name="python", message=f"{version}; 3.10 or newer is required")
     return Check(level="PASS", name="python", message=version)
 
 
@@ -89,7 +87,9 @@ def check_sdk() -> list[Check]:
         )
     else:
         checks.append(
-            Check(level="PASS", name="Claude Code CLI", message=f"{version or '?'} (bundled, {path})")
+            Check(
+                level="PASS", name="Claude Code CLI", message=f"{version or '?'} (bundled, {path})"
+            )
         )
     return checks
 
@@ -108,7 +108,9 @@ def check_credentials(env: Mapping[str, str]) -> Check:
                 "create a new one with `claude setup-token`",
             )
         return Check(
-            level="PASS", name="credentials", message="CLAUDE_CODE_OAUTH_TOKEN is set (value hidden)"
+            level="PASS",
+            name="credentials",
+            message="CLAUDE_CODE_OAUTH_TOKEN is set (value hidden)",
         )
     if key is not None:
         problem = _malformed(key)
@@ -118,7 +120,9 @@ def check_credentials(env: Mapping[str, str]) -> Check:
                 name="credentials",
                 message=f"ANTHROPIC_API_KEY is malformed ({problem})",
             )
-        return Check(level="PASS", name="credentials", message="ANTHROPIC_API_KEY is set (value hidden)")
+        return Check(
+            level="PASS", name="credentials", message="ANTHROPIC_API_KEY is set (value hidden)"
+        )
     return Check(
         level="FAIL",
         name="credentials",
@@ -158,7 +162,9 @@ def check_mcp_commands(config: Config) -> list[Check]:
     checks = []
     for name, server in config.tools.mcp_servers.items():
         if server.type != "stdio":
-            checks.append(Check(level="PASS", name=f"mcp {name}", message=f"{server.type} {server.url}"))
+            checks.append(
+                Check(level="PASS", name=f"mcp {name}", message=f"{server.type} {server.url}")
+            )
             continue
         found = shutil.which(server.command or "")
         if found:
@@ -189,7 +195,7 @@ def check_git(project_dir: Path) -> Check:
         return Check(
             level="WARN",
             name="git",
-            message=f"{project_dir} is not a git repository; `git init` it to keep every session's work",
+            message=f"{project_dir} is not a git repository; `git init` it to keep the work",
         )
     return Check(level="PASS", name="git", message=f"{project_dir} is a git work tree")
 

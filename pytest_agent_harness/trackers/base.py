@@ -39,10 +39,7 @@ class Progress:
     @property
     def complete(self) -> bool:
         return (
-            self.completable
-            and not self.warnings
-            and self.total > 0
-            and self.passing == self.total
+            self.completable and not self.warnings and self.total > 0 and self.passing == self.total
         )
 
     def summary(self) -> str:
