@@ -90,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many sessions in this invocation (overrides the config)",
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
+    sub.add_parser(
+        "demo",
+        parents=[location],
+        help="run a whole project offline on a scripted model (no credentials, no network)",
+        description=(
+            "Create a demo project (in a new temporary directory, or an empty --project-dir) "
+            "and run the harness on it with the real Claude Code CLI and a scripted model."
+        ),
+    )
     return parser
 
 
@@ -141,6 +150,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return print_checks(checks)
     if args.command == "run":
         return _run(args, project_dir, harness_dir)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        given = getattr(args, "project_dir", None)
+        return run_demo(project_dir if given is not None else None)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 

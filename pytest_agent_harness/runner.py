@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -72,11 +72,13 @@ class Runner:
         *,
         session_fn: SessionFn | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.display = display or Display()
         self.session_fn = session_fn
         self.sleep = sleep
+        self.extra_env = dict(extra_env or {})
         self.store = StateStore(config.harness_dir)
         self.tracker = make_tracker(config)
 
@@ -206,6 +208,7 @@ class Runner:
                 for name, server in config.tools.mcp_servers.items()
             ),
             permission_mode=config.security.permission_mode,
+            env=self.extra_env,
             max_turns=config.max_turns,
             sandbox=(
                 {
