@@ -1,0 +1,151 @@
+"""The agent-harness command line: help, exit codes, init, verify, and config errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_agent_harness.cli import main
+
+GOOD_TOKEN = "sk-ant-oat01-" + "a" * 80
+
+
+def test_help_lists_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for word in ("init", "verify", "run", "demo", "130"):
+        assert word in out
+
+
+def test_console_script_and_module_agree() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "--version"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert out.startswith("agent-harness ")
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == 4
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_project_dir_before_or_after_the_subcommand(tmp_path: Path, where: str) -> None:
+    args = ["--project-dir", str(tmp_path)]
+    argv = [*args, "init"] if where == "before" else ["init", *args]
+    assert main(argv) == 0
+    assert (tmp_path / ".agent-harness" / "config.toml").exists()
+
+
+def test_harness_dir_option_places_the_config(tmp_path: Path) -> None:
+    harness = tmp_path / "elsewhere"
+    assert main(["init", "--project-dir", str(tmp_path), "--harness-dir", str(harness)]) == 0
+    assert (harness / "config.toml").exists()
+    assert not (tmp_path / ".agent-harness").exists()
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    config = tmp_path / ".agent-harness" / "config.toml"
+    config.write_text("# mine\n" + config.read_text())
+    assert main(["init", "--project-dir", str(tmp_path)]) == 4
+    assert "exists" in capsys.readouterr().err
+    assert config.read_text().startswith("# mine")
+
+
+def test_typo_in_config_exits_4_with_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    config = tmp_path / ".agent-harness" / "config.toml"
+    config.write_text("max_turn = 10\n" + config.read_text())
+    assert main(["run", "--project-dir", str(tmp_path)]) == 4
+    err = capsys.readouterr().err
+    assert "max_turn" in err and "max_turns" in err and "config.toml" in err
+    assert "Traceback" not in err
+
+
+def test_run_without_config_explains_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--project-dir", str(tmp_path)]) == 4
+    assert "agent-harness init" in capsys.readouterr().err
+
+
+def test_bad_max_iterations_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--max-iterations", "0"]) == 4
+    assert "at least 1" in capsys.readouterr().err
+
+
+def _verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[int, str]:
+    for key in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code = main(["verify", "--project-dir", str(tmp_path)])
+    return code, ""
+
+
+def test_verify_passes_on_a_scaffolded_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    code, _ = _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=GOOD_TOKEN)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    for name in ("python", "claude-agent-sdk", "Claude Code CLI", "credentials", "config", "git"):
+        assert f"PASS  {name}" in out
+    assert GOOD_TOKEN not in out
+
+
+@pytest.mark.parametrize(
+    ("token", "fragment"),
+    [
+        ("sk-ant-oat01-" + "a" * 40 + "\n" + "b" * 40, "whitespace"),
+        ("sk-ant-oat01-short", "truncated"),
+    ],
+)
+def test_verify_reports_a_malformed_token_without_printing_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    fragment: str,
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    code, _ = _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=token)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL  credentials" in out and fragment in out
+    assert token.split()[0] not in out and "sk-ant" not in out
+
+
+def test_verify_fails_without_credentials_or_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = _verify(tmp_path, monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL  credentials" in out and "FAIL  config" in out
+    assert "WARN  git" in out
+
+
+def test_verify_fails_for_a_missing_mcp_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    config = tmp_path / ".agent-harness" / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[tools.mcp_servers.browser]\ncommand = "no-such-mcp-binary-xyz"\n'
+    )
+    capsys.readouterr()
+    code, _ = _verify(tmp_path, monkeypatch, ANTHROPIC_API_KEY="sk-ant-api03-" + "k" * 90)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL  mcp browser" in out and "no-such-mcp-binary-xyz" in out

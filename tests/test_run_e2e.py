@@ -1,0 +1,102 @@
+"""A whole run through the real bundled Claude Code CLI against the scripted model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_agent_harness.cli import main
+from pytest_agent_harness.demo import demo_script, write_project
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    write_project(project)
+    return project
+
+
+@pytest.fixture
+def model_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Point the harness's CLI at a scripted model, with HOME and the config dir isolated."""
+
+    def start(model):
+        env = model.env(config_dir=tmp_path / "claude-config", home=tmp_path / "home")
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+        return model
+
+    return start
+
+
+def test_two_phase_run_completes_through_real_tool_calls(
+    project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = model_env(scripted_model(demo_script(project)))
+
+    code = main(["run", "--project-dir", str(project)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    features = json.loads((project / "feature_list.json").read_text())
+    assert [item["passes"] for item in features] == [True, True]
+    assert (project / "greet.py").exists()
+    assert "COMPLETE: complete" in out
+    assert "Progress: 2/2 passing" in out
+    assert "Try it: python3 greet.py World" in out  # post_run_instructions
+
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 2
+    assert state["completed_phases"] == ["initializer"]
+    ledger = [
+        json.loads(line)
+        for line in (project / ".agent-harness" / "ledger.jsonl").read_text().splitlines()
+    ]
+    assert [(e["session"], e["phase"], e["outcome"]) for e in ledger] == [
+        (1, "initializer", "ok"),
+        (2, "coding", "ok"),
+    ]
+    assert ledger[0]["progress_after"] == "0/2 passing"
+    assert ledger[1]["progress_after"] == "2/2 passing"
+    assert all(e["model"] for e in ledger)
+
+    # The Bash check really ran: its output came back to the model as a tool result.
+    results = [r for request in model.requests for r in request.tool_results]
+    assert any("Hello, World!" in r["content"] for r in results)
+    assert model.remaining == []
+
+
+def test_resume_after_completion_runs_no_session(
+    project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_env(scripted_model(demo_script(project)))
+    assert main(["run", "--project-dir", str(project)]) == 0
+    capsys.readouterr()
+
+    assert main(["run", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "Session 3" not in out
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 2
+
+
+def test_max_iterations_stops_incomplete(
+    project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_env(scripted_model(demo_script(project)))
+
+    code = main(["run", "--project-dir", str(project), "--max-iterations", "1"])
+
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "reached max_iterations (1)" in out
+    assert (project / "feature_list.json").exists()
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 1
+    assert state["completed_phases"] == ["initializer"]
