@@ -152,6 +152,9 @@ class _Collector:
                     )
         elif isinstance(message, ResultMessage):
             self.result = message
+            for line in summarize_denials(message.permission_denials or []):
+                tool, _, detail = line.partition(": ")
+                self.sink(SessionEvent(kind="denial", tool=tool, text=detail))
 
     def _system(self, message: SystemMessage) -> None:
         data = message.data

@@ -23,6 +23,7 @@ from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify, des
 from .session import EventSink, McpServerSpec, SessionEvent, SessionOutcome, SessionSpec
 from .state import LedgerEntry, RunState, StateStore, run_lock
 from .trackers.base import Progress, Tracker
+from .transcript import Transcript, session_log_path
 
 if TYPE_CHECKING:
     from .config import Config
@@ -179,11 +180,17 @@ class Runner:
             from .agent import run_session
 
             session_fn = run_session
-        outcome = session_fn(spec, self._sink)
-        return outcome, classify(outcome)
+        transcript = Transcript(session_log_path(self.config.harness_dir, state.session))
 
-    def _sink(self, event: SessionEvent) -> None:
-        self.display.event(event)
+        def sink(event: SessionEvent) -> None:
+            self.display.event(event)
+            transcript.write(event)
+
+        try:
+            outcome = session_fn(spec, sink)
+        finally:
+            transcript.close()
+        return outcome, classify(outcome)
 
     def _spec(self, prompt: str) -> SessionSpec:
         config = self.config
