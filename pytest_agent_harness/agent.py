@@ -22,6 +22,7 @@ from claude_agent_sdk import (
     ClaudeSDKClient,
     ClaudeSDKError,
     ProcessError,
+    RateLimitEvent,
     ResultMessage,
     SystemMessage,
     TextBlock,
@@ -118,6 +119,7 @@ class _Collector:
         self.assistant_error: str | None = None
         self.retries: list[Mapping[str, Any]] = []
         self.tool_names: dict[str, str] = {}
+        self.rate_limit_resets_at: int | None = None
 
     def handle(self, message: Any) -> None:
         if isinstance(message, SystemMessage):
@@ -150,6 +152,11 @@ class _Collector:
                             data={"id": block.tool_use_id},
                         )
                     )
+        elif isinstance(message, RateLimitEvent):
+            info = message.rate_limit_info
+            if info.status == "rejected" and info.resets_at:
+                self.rate_limit_resets_at = int(info.resets_at)
+                self.sink(SessionEvent(kind="retry", data={"resets_at": info.resets_at}))
         elif isinstance(message, ResultMessage):
             self.result = message
             for line in summarize_denials(message.permission_denials or []):
@@ -231,6 +238,7 @@ def _outcome(
         "assistant_error": collector.assistant_error,
         "model": collector.model or spec.model,
         "retries": tuple(collector.retries),
+        "rate_limit_resets_at": collector.rate_limit_resets_at,
         "exception": exception,
         "exit_code": exit_code,
         "stderr_tail": tail[-2000:],

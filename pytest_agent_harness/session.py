@@ -83,6 +83,9 @@ class SessionOutcome:
     denials: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     retries: tuple[Mapping[str, Any], ...] = ()
+    """The CLI's own ``api_retry`` reports: attempt, retry_delay_ms, error_status."""
+    rate_limit_resets_at: int | None = None
+    """Unix time at which a rejected usage limit resets, when the CLI reported one."""
     exception: str | None = None
     """``Type: message`` of an SDK exception that ended the session, if any."""
     exit_code: int | None = None

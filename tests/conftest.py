@@ -1,0 +1,1 @@
+pytest_plugins = ["pytest_agent_harness.testing.pytest_plugin"]
