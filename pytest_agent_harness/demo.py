@@ -95,10 +95,15 @@ def demo_script(project_dir: Path) -> list[object]:
     features = project_dir / "feature_list.json"
     return [
         # Session 1: initializer.
-        Turn(text("I'll read the spec."), tool_use("Read", {"file_path": str(project_dir / "app_spec.txt")})),
+        Turn(
+            text("I'll read the spec."),
+            tool_use("Read", {"file_path": str(project_dir / "app_spec.txt")}),
+        ),
         Turn(
             text("Writing the feature list."),
-            tool_use("Write", {"file_path": str(features), "content": json.dumps(FEATURES, indent=2)}),
+            tool_use(
+                "Write", {"file_path": str(features), "content": json.dumps(FEATURES, indent=2)}
+            ),
         ),
         Turn(text("The feature list is written; coding starts next session.")),
         # Session 2: coding.

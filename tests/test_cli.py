@@ -23,7 +23,9 @@ def test_help_lists_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
 def test_console_script_and_module_agree() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "pytest_agent_harness", "--version"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.startswith("agent-harness ")
 
@@ -69,7 +71,9 @@ def test_typo_in_config_exits_4_with_did_you_mean(
     assert "Traceback" not in err
 
 
-def test_run_without_config_explains_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_without_config_explains_init(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", "--project-dir", str(tmp_path)]) == 4
     assert "agent-harness init" in capsys.readouterr().err
 
@@ -141,8 +145,7 @@ def test_verify_fails_for_a_missing_mcp_command(
     assert main(["init", "--project-dir", str(tmp_path)]) == 0
     config = tmp_path / ".agent-harness" / "config.toml"
     config.write_text(
-        config.read_text()
-        + '\n[tools.mcp_servers.browser]\ncommand = "no-such-mcp-binary-xyz"\n'
+        config.read_text() + '\n[tools.mcp_servers.browser]\ncommand = "no-such-mcp-binary-xyz"\n'
     )
     capsys.readouterr()
     code, _ = _verify(tmp_path, monkeypatch, ANTHROPIC_API_KEY="sk-ant-api03-" + "k" * 90)

@@ -23,7 +23,10 @@ from pytest_agent_harness.session import SessionOutcome
         ({"is_error": True, "assistant_error": "authentication_failed"}, "auth"),
         ({"is_error": True, "assistant_error": "rate_limit"}, "rate_limit"),
         ({"is_error": True, "assistant_error": "unknown"}, "transient"),
-        ({"is_error": True, "subtype": "error_max_turns", "terminal_reason": "max_turns"}, "max_turns"),
+        (
+            {"is_error": True, "subtype": "error_max_turns", "terminal_reason": "max_turns"},
+            "max_turns",
+        ),
         ({"is_error": False, "terminal_reason": "max_turns"}, "max_turns"),
         ({"is_error": True, "subtype": "error_max_budget_usd"}, "budget"),
         ({"is_error": True, "exception": "ProcessError: exit -9", "exit_code": -9}, "transient"),

@@ -36,8 +36,14 @@ def test_corrupt_state_is_moved_aside_and_rebuilt_from_ledger(tmp_path: Path, co
     store = StateStore(tmp_path)
     for session, phase, run_once in [(1, "initializer", True), (2, "coding", False)]:
         store.append_ledger(
-            {"session": session, "phase": phase, "outcome": "ok", "cost_usd": 0.5,
-             "passing": session, "run_once": run_once}  # type: ignore[typeddict-unknown-key]
+            {
+                "session": session,
+                "phase": phase,
+                "outcome": "ok",
+                "cost_usd": 0.5,
+                "passing": session,
+                "run_once": run_once,
+            }  # type: ignore[typeddict-unknown-key]
         )
     (tmp_path / "session.json").write_text(content)
 

@@ -2,7 +2,7 @@
 
 ``ScriptedModel`` is a real HTTP server on 127.0.0.1 that answers the CLI from a script of
 replies, so whole sessions run with real tools and no credentials or network. The pytest
-fixtures ``scripted_model`` and ``claude_env`` come with ``pytest_agent_harness.testing.pytest_plugin``.
+fixtures ``scripted_model`` and ``claude_env`` live in ``testing.pytest_plugin``.
 Importing this package loads only the standard library.
 """
 

@@ -6,7 +6,7 @@ import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 _ids = itertools.count(1)
 
@@ -101,7 +101,7 @@ class Delay:
     then: Reply
 
 
-Reply = Union[Turn, HttpError, BrokenStream, Delay]
+Reply = Turn | HttpError | BrokenStream | Delay
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Request:
 
     @property
     def tool_results(self) -> list[dict[str, Any]]:
-        """Tool results in the last user message: ``tool_use_id``, ``content`` (text), ``is_error``."""
+        """Tool results in the last user message: tool_use_id, content (as text), is_error."""
         if not self.messages or self.messages[-1].get("role") != "user":
             return []
         content = self.messages[-1].get("content")

@@ -158,10 +158,10 @@ def _make_handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         server_version = "scripted-model/1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Silence the per-request log on stderr."""
 
-        def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             try:
