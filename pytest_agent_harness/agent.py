@@ -48,6 +48,7 @@ def bundled_cli() -> tuple[Path | None, str | None]:
     import claude_agent_sdk
 
     path = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    version: str | None
     try:
         from claude_agent_sdk._cli_version import __cli_version__ as version
     except ImportError:  # pragma: no cover - an SDK without a bundled CLI

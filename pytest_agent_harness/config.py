@@ -158,7 +158,7 @@ class Config:
     phases: tuple[Phase, ...] = ()
     init_files: tuple[InitFile, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
-    """Where ``model`` and ``max_iterations`` came from: command line, environment, file, default."""
+    """Where ``model`` and ``max_iterations`` came from (command line, environment, ...)."""
 
 
 def _tool_names(value: list[str]) -> str | None:
@@ -266,7 +266,8 @@ def _parse(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise fail(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .display import Display
 from .errors import ExitCode
+
+if TYPE_CHECKING:
+    from .testing import Reply
 
 DEMO_CONFIG = """\
 # A two-phase project: the initializer writes the feature list once, coding sessions follow.
@@ -88,7 +92,7 @@ def write_project(project_dir: Path) -> None:
     (project_dir / "app_spec.txt").write_text(APP_SPEC, encoding="utf-8")
 
 
-def demo_script(project_dir: Path) -> list[object]:
+def demo_script(project_dir: Path) -> list[Reply]:
     """What the scripted model says, turn by turn, across both sessions."""
     from .testing import Turn, text, tool_use
 

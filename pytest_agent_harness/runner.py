@@ -258,6 +258,7 @@ class Runner:
         entry: LedgerEntry = {
             "session": state.session,
             "phase": phase,
+            "run_once": run_once,
             "started": started.isoformat(timespec="seconds"),
             "ended": now.isoformat(timespec="seconds"),
             "outcome": cls.value,
@@ -274,7 +275,6 @@ class Runner:
             "total": after.total,
             "warnings": list(after.warnings),
         }
-        entry["run_once"] = run_once  # type: ignore[typeddict-unknown-key]
         self.store.append_ledger(entry)
         self.store.save(state)
 

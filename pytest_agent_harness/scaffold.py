@@ -46,7 +46,7 @@ STARTER: dict[str, Any] = {
 
 COMMENTS = {
     "max_turns": (
-        "# agent-harness configuration. `agent-harness verify` checks it; the README lists every key.",
+        "# agent-harness config: `agent-harness verify` checks it; the README lists every key.",
         '# model = "..."  # unset: the Claude Code CLI\'s own default model',
     ),
     "auto_continue_delay": ("# Seconds between sessions.",),

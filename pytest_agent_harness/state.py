@@ -30,6 +30,7 @@ class LedgerEntry(TypedDict, total=False):
 
     session: int
     phase: str
+    run_once: bool
     started: str
     ended: str
     outcome: str
@@ -205,7 +206,7 @@ class StateStore:
             state.totals.turns += int(entry.get("turns", 0))
             state.totals.wall_seconds += float(entry.get("duration_s", 0.0))
             state.best_passing = max(state.best_passing, int(entry.get("passing", 0)))
-            if entry.get("outcome") == "ok" and entry.get("run_once"):  # type: ignore[typeddict-item]
+            if entry.get("outcome") in ("ok", "max_turns") and entry.get("run_once"):
                 phase = entry.get("phase", "")
                 if phase and phase not in state.completed_phases:
                     state.completed_phases.append(phase)

@@ -43,7 +43,7 @@ def test_corrupt_state_is_moved_aside_and_rebuilt_from_ledger(tmp_path: Path, co
                 "cost_usd": 0.5,
                 "passing": session,
                 "run_once": run_once,
-            }  # type: ignore[typeddict-unknown-key]
+            }
         )
     (tmp_path / "session.json").write_text(content)
 
