@@ -156,9 +156,11 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
     project_dir.mkdir(parents=True, exist_ok=True)
     write_project(project_dir)
     display.line(f"Demo project: {project_dir}")
-    home = Path(tempfile.mkdtemp(prefix="agent-harness-demo-home-"))
-    with ScriptedModel(demo_script(project_dir)) as model:
-        env = model.env(config_dir=project_dir / ".agent-harness" / "claude", home=home)
+    with (
+        tempfile.TemporaryDirectory(prefix="agent-harness-demo-home-") as home,
+        ScriptedModel(demo_script(project_dir)) as model,
+    ):
+        env = model.env(config_dir=project_dir / ".agent-harness" / "claude", home=Path(home))
         display.line(f"Scripted model listening on {model.url} (no network, no credentials)")
         config = load_config(project_dir)
         result = Runner(config, display, extra_env=env).run()

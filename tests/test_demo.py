@@ -1,0 +1,48 @@
+"""The README's first command: `agent-harness demo` runs a whole project offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_runs_to_completion_in_a_subprocess(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),  # the demo must not need or touch the user's home
+        "LANG": "C.UTF-8",
+    }
+    (tmp_path / "home").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "demo", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "COMPLETE: complete" in done.stdout
+    assert "> Bash: python3 greet.py World" in done.stdout
+    features = json.loads((project / "feature_list.json").read_text())
+    assert all(item["passes"] is True for item in features)
+    greeting = subprocess.run(
+        [sys.executable, str(project / "greet.py"), "Ada"], capture_output=True, text=True
+    )
+    assert greeting.stdout == "Hello, Ada!\n"
+    assert list((tmp_path / "home").iterdir()) == []
+
+
+def test_demo_refuses_a_project_that_has_a_config(tmp_path: Path) -> None:
+    from pytest_agent_harness.cli import main
+
+    (tmp_path / ".agent-harness").mkdir()
+    (tmp_path / ".agent-harness" / "config.toml").write_text("# mine\n")
+    assert main(["demo", "--project-dir", str(tmp_path)]) == 4
+    assert (tmp_path / ".agent-harness" / "config.toml").read_text() == "# mine\n"
