@@ -152,3 +152,26 @@ def test_verify_fails_for_a_missing_mcp_command(
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL  mcp browser" in out and "no-such-mcp-binary-xyz" in out
+
+
+@pytest.mark.e2e
+def test_verify_live_makes_one_round_trip(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    scripted_model,
+) -> None:
+    from pytest_agent_harness.testing import Turn, text
+
+    model = scripted_model([Turn(text("OK"))], model_name="scripted-live-model")
+    for key, value in model.env(tmp_path / "claude", tmp_path / "home").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "k" * 90)
+    project = tmp_path / "p"
+    assert main(["init", "--project-dir", str(project)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--live", "--project-dir", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS  live API: model " in out
+    assert len(model.requests) == 1
+    assert model.requests[0].last_user_text.startswith("Reply with the single word OK")

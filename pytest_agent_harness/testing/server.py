@@ -1,9 +1,10 @@
 """A real HTTP server on 127.0.0.1 that speaks the Messages API, streaming SSE, from a script.
 
 The Claude Code CLI sends its conversation as ``POST /v1/messages?beta=true`` with ``stream:
-true``. Requests that carry ``tools`` are the conversation (*main* requests) and each one
-plays the next item of the script; requests without tools are the CLI's side requests (titles,
-summaries) and get a short text without using the script, as do ``count_tokens`` calls. A
+true``. Requests with a ``tools`` field (an empty list in a session without tools) are the
+conversation (*main* requests) and each one plays the next item of the script; requests without
+the field are the CLI's side requests (titles, summaries) and get a short text without using the
+script, as do ``count_tokens`` calls. A
 non-streaming request (the CLI's retry after a broken stream) gets the same reply as plain JSON.
 """
 
@@ -174,7 +175,7 @@ def _make_handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
                 model._record_side(request)
                 self._send_json(200, json.dumps({"input_tokens": 100}).encode())
                 return
-            if not body.get("tools"):
+            if "tools" not in body:
                 model._record_side(request)
                 self._play(SIDE_REPLY, body)
                 return
