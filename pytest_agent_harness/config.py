@@ -19,9 +19,11 @@ from typing import Any, Literal
 from .config_schema import (
     Field,
     Reader,
+    above,
     at_least,
     did_you_mean,
     expand_vars,
+    in_range,
     inside,
     join_key,
     kind_error,
@@ -110,6 +112,16 @@ class ErrorRecoveryConfig:
     initial_backoff_seconds: float = 5.0
     max_backoff_seconds: float = 120.0
     backoff_multiplier: float = 2.0
+    cli_max_retries: int = 2
+    max_rate_limit_wait_seconds: float = 3600.0
+    max_rate_limit_waits: int = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class BudgetConfig:
+    max_cost_usd: float | None = None
+    max_session_cost_usd: float | None = None
+    max_sessions_without_progress: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +167,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     error_recovery: ErrorRecoveryConfig = field(default_factory=ErrorRecoveryConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
     phases: tuple[Phase, ...] = ()
     init_files: tuple[InitFile, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -176,7 +189,9 @@ TOP_FIELDS = [
     Field("auto_continue_delay", "number", 3.0, at_least(0)),
     Field("post_run_instructions", "str", ""),
 ]
-TOP_TABLES = ("tools", "security", "tracking", "error_recovery", "phases", "init_files")
+TOP_TABLES = (
+    "tools", "security", "tracking", "error_recovery", "budget", "phases", "init_files",
+)  # fmt: skip
 TOOLS_FIELDS = [Field("builtin", "list[str]", list(DEFAULT_TOOLS), _tool_names)]
 SERVER_FIELDS = [
     Field("type", "str", "stdio", one_of("stdio", "sse", "http")),
@@ -222,6 +237,14 @@ RECOVERY_FIELDS = [
     Field("initial_backoff_seconds", "number", 5.0, at_least(0)),
     Field("max_backoff_seconds", "number", 120.0, at_least(0)),
     Field("backoff_multiplier", "number", 2.0, at_least(1)),
+    Field("cli_max_retries", "int", 2, in_range(0, 15)),
+    Field("max_rate_limit_wait_seconds", "number", 3600.0, at_least(0)),
+    Field("max_rate_limit_waits", "int", 10, at_least(1)),
+]
+BUDGET_FIELDS = [
+    Field("max_cost_usd", "number", None, above(0)),
+    Field("max_session_cost_usd", "number", None, above(0)),
+    Field("max_sessions_without_progress", "int", None, at_least(1)),
 ]
 PHASE_FIELDS = [
     Field("name", "str", "", non_empty, required=True),
@@ -316,6 +339,9 @@ class _Loader:
             security=self._security(reader.subtable(data, "", "security")),
             tracking=self._tracking(reader.subtable(data, "", "tracking")),
             error_recovery=self._recovery(reader.subtable(data, "", "error_recovery")),
+            budget=BudgetConfig(
+                **reader.table(reader.subtable(data, "", "budget"), "budget", BUDGET_FIELDS)
+            ),
             phases=self._phases(data.get("phases")),
             init_files=self._init_files(data.get("init_files", [])),
             sources=sources,

@@ -170,6 +170,20 @@ def at_least(minimum: float) -> Check:
     return check
 
 
+def above(minimum: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value > minimum else f"must be more than {minimum:g}, got {value}"
+
+    return check
+
+
+def in_range(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be from {low} to {high}, got {value}"
+
+    return check
+
+
 def one_of(*choices: str) -> Check:
     def check(value: Any) -> str | None:
         if value in choices:

@@ -21,6 +21,7 @@ class OutcomeClass(str, enum.Enum):
     TRANSIENT = "transient"
     INVALID_REQUEST = "invalid_request"
     BUDGET = "budget"
+    SETUP = "setup"
 
     @property
     def succeeded(self) -> bool:
@@ -30,9 +31,10 @@ class OutcomeClass(str, enum.Enum):
     @property
     def fatal(self) -> bool:
         """Retrying cannot help: the user has to fix something first."""
-        return self in (OutcomeClass.AUTH, OutcomeClass.INVALID_REQUEST)
+        return self in (OutcomeClass.AUTH, OutcomeClass.INVALID_REQUEST, OutcomeClass.SETUP)
 
 
+SETUP_EXCEPTIONS = ("CLINotFoundError",)
 AUTH_STATUSES = frozenset({401, 403})
 INVALID_STATUSES = frozenset({400, 404, 413, 422})
 ASSISTANT_ERRORS = {
@@ -54,6 +56,8 @@ def classify(outcome: SessionOutcome) -> OutcomeClass:
         return OutcomeClass.MAX_TURNS
     if not outcome.is_error and outcome.exception is None:
         return OutcomeClass.OK
+    if outcome.exception and outcome.exception.startswith(SETUP_EXCEPTIONS):
+        return OutcomeClass.SETUP
     status = outcome.api_error_status
     if status in AUTH_STATUSES:
         return OutcomeClass.AUTH
@@ -88,6 +92,10 @@ FATAL_ADVICE = {
     OutcomeClass.AUTH: (
         "the API rejected the credentials; set a valid ANTHROPIC_API_KEY or "
         "CLAUDE_CODE_OAUTH_TOKEN (check with `agent-harness verify`) and run again"
+    ),
+    OutcomeClass.SETUP: (
+        "the Claude Code CLI could not be started; reinstall claude-agent-sdk "
+        "(`agent-harness verify` checks for its bundled CLI)"
     ),
     OutcomeClass.INVALID_REQUEST: (
         "the API rejected the request as invalid; retrying cannot help. Check `model` and the "

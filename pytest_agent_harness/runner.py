@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
 
+WAIT_REPORT_SECONDS = 30.0
 RUNTIME_IGNORES = (
     "# Written by agent-harness: runtime files that do not belong in the project's history.",
     "claude/",
@@ -108,61 +109,134 @@ class Runner:
             state.init_files_copied = True
             self.store.save(state)
         progress = self.tracker.evaluate()
-        self.display.line(f"Progress: {progress.summary()}")
+        self.display.line(
+            f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"
+        )
         if progress.complete:
             return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
         iterations = 0
         while True:
-            if config.max_iterations is not None and iterations >= config.max_iterations:
-                return RunResult(
-                    exit_code=ExitCode.INCOMPLETE,
-                    reason=f"reached max_iterations ({config.max_iterations}) before completion",
-                    progress=progress,
-                )
+            stop = self._before_session(state, iterations, progress)
+            if stop is not None:
+                return stop
             phase = select_phase(config.phases, state.completed_phases, config.project_dir)
-            if phase is None:
-                reason = why_none_eligible(
-                    config.phases, state.completed_phases, config.project_dir
-                )
-                return RunResult(exit_code=ExitCode.INCOMPLETE, reason=reason, progress=progress)
+            assert phase is not None  # _before_session stops when no phase is eligible
             iterations += 1
             state.session += 1
-            self.store.save(state)
+            self.store.save(state)  # a kill from here on resumes at the next number
             before = progress
             outcome, cls = self._session(state, phase.name, phase.prompt, before)
             progress = self.tracker.evaluate()
             self._record(state, phase.name, phase.run_once, outcome, cls, before, progress)
             self.display.session_summary(outcome, cls.value, progress.summary())
+            self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
             if cls is OutcomeClass.INTERRUPTED:
                 raise KeyboardInterrupt
-            if progress.complete:
-                return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
-            if cls.fatal:
-                return RunResult(
-                    exit_code=ExitCode.AGENT_FAILURE,
-                    reason=f"{state.last_error}\n{FATAL_ADVICE[cls]}",
-                    progress=progress,
-                )
-            if not cls.succeeded:
+            stop = self._after_session(state, outcome, cls, progress)
+            if stop is not None:
+                return stop
+            last = config.max_iterations is not None and iterations >= config.max_iterations
+            if cls is OutcomeClass.RATE_LIMIT:
+                self._wait(self._rate_limit_wait(state, outcome), "Rate limited: retrying")
+            elif not cls.succeeded:
                 recovery = config.error_recovery
-                if state.consecutive_errors >= recovery.max_consecutive_errors:
-                    return RunResult(
-                        exit_code=ExitCode.AGENT_FAILURE,
-                        reason=(
-                            f"circuit breaker: {state.consecutive_errors} consecutive failed "
-                            f"sessions (max_consecutive_errors); last error: {state.last_error}"
-                        ),
-                        progress=progress,
-                    )
                 delay = backoff_seconds(
                     state.consecutive_errors,
                     recovery.initial_backoff_seconds,
                     recovery.backoff_multiplier,
                     recovery.max_backoff_seconds,
                 )
-                self._wait(delay, "Retrying after an error")
-            elif config.max_iterations is None or iterations < config.max_iterations:
+                self._wait(delay, f"Error {state.consecutive_errors} in a row: retrying")
+            elif not last:
                 self._wait(config.auto_continue_delay, "Next session")
+
+    def _before_session(
+        self, state: RunState, iterations: int, progress: Progress
+    ) -> RunResult | None:
+        """Why the run must not start another session, if it must not."""
+        config = self.config
+        budget = config.budget
+
+        def stop(code: ExitCode, reason: str) -> RunResult:
+            return RunResult(exit_code=code, reason=reason, progress=progress)
+
+        if budget.max_cost_usd is not None and state.totals.cost_usd >= budget.max_cost_usd:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: ${state.totals.cost_usd:.4f} spent, budget.max_cost_usd is "
+                f"${budget.max_cost_usd:.4f}; raise it to go on",
+            )
+        limit = budget.max_sessions_without_progress
+        if limit is not None and state.sessions_without_progress >= limit:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: {state.sessions_without_progress} sessions without progress "
+                f"(budget.max_sessions_without_progress = {limit})",
+            )
+        if config.max_iterations is not None and iterations >= config.max_iterations:
+            return stop(
+                ExitCode.INCOMPLETE,
+                f"reached max_iterations ({config.max_iterations}) before completion",
+            )
+        if select_phase(config.phases, state.completed_phases, config.project_dir) is None:
+            return stop(
+                ExitCode.INCOMPLETE,
+                why_none_eligible(config.phases, state.completed_phases, config.project_dir),
+            )
+        return None
+
+    def _after_session(
+        self, state: RunState, outcome: SessionOutcome, cls: OutcomeClass, progress: Progress
+    ) -> RunResult | None:
+        """Why the run ends after this session, if it does."""
+        recovery = self.config.error_recovery
+
+        def stop(code: ExitCode, reason: str) -> RunResult:
+            return RunResult(exit_code=code, reason=reason, progress=progress)
+
+        if progress.complete:
+            return stop(ExitCode.COMPLETE, "complete")
+        if cls.fatal:
+            return stop(ExitCode.AGENT_FAILURE, f"{state.last_error}\n{FATAL_ADVICE[cls]}")
+        if cls is OutcomeClass.BUDGET:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                "budget: the session reached budget.max_session_cost_usd "
+                f"(${outcome.cost_usd:.4f}); raise it to go on",
+            )
+        if state.consecutive_errors >= recovery.max_consecutive_errors:
+            return stop(
+                ExitCode.AGENT_FAILURE,
+                f"circuit breaker: {state.consecutive_errors} failed sessions in a row "
+                f"(error_recovery.max_consecutive_errors); last error: {state.last_error}",
+            )
+        if state.consecutive_rate_limits > recovery.max_rate_limit_waits:
+            return stop(
+                ExitCode.AGENT_FAILURE,
+                f"rate limited {state.consecutive_rate_limits} sessions in a row "
+                f"(error_recovery.max_rate_limit_waits); try again later",
+            )
+        return None
+
+    def _rate_limit_wait(self, state: RunState, outcome: SessionOutcome) -> float:
+        """How long the API asked us to wait (retry-after, reset time), else backoff; bounded."""
+        recovery = self.config.error_recovery
+        asked = [
+            (retry.get("retry_delay_ms") or 0) / 1000
+            for retry in outcome.retries
+            if retry.get("error_status") == 429
+        ]
+        wait = asked[-1] if asked else 0.0
+        if outcome.rate_limit_resets_at:
+            wait = max(wait, outcome.rate_limit_resets_at - time.time())
+        if wait <= 0:
+            wait = backoff_seconds(
+                state.consecutive_rate_limits,
+                recovery.initial_backoff_seconds,
+                recovery.backoff_multiplier,
+                recovery.max_backoff_seconds,
+            )
+        return min(wait, recovery.max_rate_limit_wait_seconds)
 
     def _session(
         self, state: RunState, phase: str, phase_prompt: str, progress: Progress
@@ -215,7 +289,12 @@ class Runner:
                 for name, server in config.tools.mcp_servers.items()
             ),
             permission_mode=config.security.permission_mode,
-            env=self.extra_env,
+            max_budget_usd=config.budget.max_session_cost_usd,
+            env={
+                # The harness owns the retry policy; the CLI only retries briefly itself.
+                "CLAUDE_CODE_MAX_RETRIES": str(config.error_recovery.cli_max_retries),
+                **self.extra_env,
+            },
             max_turns=config.max_turns,
             sandbox=(
                 {
@@ -240,12 +319,22 @@ class Runner:
     ) -> None:
         if cls.succeeded:
             state.consecutive_errors = 0
+            state.consecutive_rate_limits = 0
             state.last_error = ""
             if run_once and phase not in state.completed_phases:
                 state.completed_phases.append(phase)
+        elif cls is OutcomeClass.RATE_LIMIT:
+            # Waiting out a rate limit is not the agent failing: it does not trip the breaker.
+            state.consecutive_rate_limits += 1
+            state.last_error = describe_error(outcome, cls)
         elif cls is not OutcomeClass.INTERRUPTED:
             state.consecutive_errors += 1
             state.last_error = describe_error(outcome, cls)
+        if cls not in (OutcomeClass.RATE_LIMIT, OutcomeClass.INTERRUPTED):
+            if after.passing > state.best_passing:
+                state.sessions_without_progress = 0
+            else:
+                state.sessions_without_progress += 1
         totals = state.totals
         totals.cost_usd += outcome.cost_usd
         totals.input_tokens += outcome.input_tokens
@@ -274,15 +363,22 @@ class Runner:
             "passing": after.passing,
             "total": after.total,
             "warnings": list(after.warnings),
+            "api_retries": [dict(retry) for retry in outcome.retries],
         }
         self.store.append_ledger(entry)
         self.store.save(state)
 
     def _wait(self, seconds: float, reason: str) -> None:
+        """Sleep, with a line now and then so a long wait in a CI log is visibly alive."""
         if seconds <= 0:
             return
         self.display.countdown(seconds, reason)
-        self.sleep(seconds)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.sleep(min(left, WAIT_REPORT_SECONDS))
+            left = deadline - time.monotonic()
+            if left > 1:
+                self.display.line(f"  ... {left:.0f}s left")
 
     def _copy_init_files(self) -> None:
         for init_file in self.config.init_files:

@@ -46,6 +46,7 @@ class LedgerEntry(TypedDict, total=False):
     passing: int
     total: int
     warnings: list[str]
+    api_retries: list[dict[str, Any]]
 
 
 @dataclass(kw_only=True)
@@ -64,6 +65,7 @@ class RunState:
     session: int = 0
     completed_phases: list[str] = field(default_factory=list)
     consecutive_errors: int = 0
+    consecutive_rate_limits: int = 0
     last_error: str = ""
     init_files_copied: bool = False
     sessions_without_progress: int = 0
@@ -86,6 +88,7 @@ class RunState:
             consecutive_errors=_typed(data, "consecutive_errors", int),
             last_error=_typed(data, "last_error", str),
             init_files_copied=_typed(data, "init_files_copied", bool),
+            consecutive_rate_limits=int(data.get("consecutive_rate_limits", 0)),
             sessions_without_progress=int(data.get("sessions_without_progress", 0)),
             best_passing=int(data.get("best_passing", 0)),
             totals=Totals(

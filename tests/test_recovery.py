@@ -31,6 +31,11 @@ from pytest_agent_harness.session import SessionOutcome
         ({"is_error": True, "subtype": "error_max_budget_usd"}, "budget"),
         ({"is_error": True, "exception": "ProcessError: exit -9", "exit_code": -9}, "transient"),
         ({"is_error": True}, "transient"),  # no ResultMessage at all: the CLI died
+        ({"is_error": True, "exception": "CLINotFoundError: no CLI"}, "setup"),
+        (
+            {"is_error": True, "exception": "Exception: Control request timeout: initialize"},
+            "transient",
+        ),
         ({"is_error": True, "interrupted": True}, "interrupted"),
     ],
 )
