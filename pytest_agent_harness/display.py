@@ -63,7 +63,8 @@ class Display:
 
     def countdown(self, seconds: float, reason: str) -> None:
         if seconds > 0:
-            self.line(f"{reason} in {seconds:.0f}s (Ctrl+C to stop)")
+            shown = f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+            self.line(f"{reason} in {shown}s (Ctrl+C to stop)")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -1,1 +1,73 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+
+from pytest_agent_harness.testing import ScriptedModel
+
 pytest_plugins = ["pytest_agent_harness.testing.pytest_plugin"]
+
+ONE_ITEM = [{"description": "the feature works", "steps": ["check it"], "passes": False}]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: a project with a config (one `coding` phase unless given) and files."""
+
+    def make(
+        config: dict[str, Any] | None = None,
+        files: dict[str, str] | None = None,
+        checklist: list[dict[str, Any]] | None = ONE_ITEM,
+    ) -> Path:
+        project = tmp_path / "project"
+        harness = project / ".agent-harness"
+        harness.mkdir(parents=True, exist_ok=True)
+        data: dict[str, Any] = {
+            "auto_continue_delay": 0,
+            "security": {"sandbox": {"enabled": False}},
+            "error_recovery": {"initial_backoff_seconds": 0.1, "cli_max_retries": 0},
+            "phases": [{"name": "coding", "prompt": "Work on the next failing item."}],
+        }
+        for key, value in (config or {}).items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        (harness / "config.toml").write_text(tomli_w.dumps(data))
+        if checklist is not None:
+            (project / "feature_list.json").write_text(json.dumps(checklist, indent=2))
+        for name, content in (files or {}).items():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            (project / name).write_text(content)
+        return project
+
+    return make
+
+
+@pytest.fixture
+def use_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., ScriptedModel]:
+    """Point this process's environment (and so the harness's CLI) at a scripted model."""
+
+    def use(model: ScriptedModel) -> ScriptedModel:
+        for key, value in model.env(tmp_path / "claude-config", tmp_path / "home").items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+        return model
+
+    return use
+
+
+def passing_checklist(project: Path) -> str:
+    """The checklist JSON with every item passing, as an agent would write it."""
+    items = json.loads((project / "feature_list.json").read_text())
+    return json.dumps([{**item, "passes": True} for item in items], indent=2)
+
+
+def read_ledger(project: Path) -> list[dict[str, Any]]:
+    path = project / ".agent-harness" / "ledger.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]

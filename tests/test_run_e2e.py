@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.demo import demo_script, write_project
+from pytest_agent_harness.testing import Turn, text, tool_use
 
 pytestmark = pytest.mark.e2e
 
@@ -100,3 +103,82 @@ def test_max_iterations_stops_incomplete(
     state = json.loads((project / ".agent-harness" / "session.json").read_text())
     assert state["session"] == 1
     assert state["completed_phases"] == ["initializer"]
+
+
+def test_transcript_records_the_session_and_redacts_credentials(
+    make_project,
+    scripted_model,
+    use_model,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = make_project({"tracking": {"type": "none"}})
+    secret = "sk-ant-api03-" + "S" * 60
+    model = scripted_model(
+        [Turn(tool_use("Bash", {"command": "echo key=$ANTHROPIC_API_KEY"})), Turn(text("ok"))]
+    )
+    use_model(model)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", secret)
+
+    assert main(["run", "--project-dir", str(project), "--max-iterations", "1"]) == 1
+
+    log = project / ".agent-harness" / "logs" / "session-001.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    kinds = [r["kind"] for r in records]
+    assert kinds[0] == "init" and "tool_call" in kinds and kinds[-1] == "result"
+    result = next(r for r in records if r["kind"] == "tool_result")
+    assert "key=[REDACTED]" in result["text"]  # the agent printed it; the log must not keep it
+    assert secret not in log.read_text()
+    out = capsys.readouterr().out
+    assert "\x1b" not in out  # plain lines for CI logs
+
+
+def test_runtime_files_stay_out_of_git(
+    project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    model_env(scripted_model(demo_script(project)))
+    assert main(["run", "--project-dir", str(project)]) == 0
+    status = subprocess.run(
+        ["git", "-C", str(project), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    harness_files = [line for line in status.splitlines() if ".agent-harness/" in line]
+    assert all(
+        line.split()[-1].startswith(
+            (".agent-harness/config.toml", ".agent-harness/prompts/", ".agent-harness/.gitignore")
+        )
+        for line in harness_files
+    ), harness_files
+
+
+def test_corrupt_state_is_reported_and_the_run_resumes(
+    project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_env(scripted_model(demo_script(project)))
+    assert main(["run", "--project-dir", str(project), "--max-iterations", "1"]) == 1
+    state = project / ".agent-harness" / "session.json"
+    state.write_text('{"version": 1, "session": ')  # torn by hand
+    capsys.readouterr()
+
+    assert main(["run", "--project-dir", str(project)]) == 0
+
+    out = capsys.readouterr().out
+    assert "WARNING:" in out and "rebuilt from ledger.jsonl" in out
+    assert "Session 2" in out
+    assert list((project / ".agent-harness").glob("session.json.corrupt-*"))
+
+
+def test_a_second_run_on_the_same_project_exits_4(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (project / ".agent-harness" / "run.lock").write_text(f"{holder.pid}\n")
+        assert main(["run", "--project-dir", str(project)]) == 4
+        assert f"(PID {holder.pid})" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()

@@ -111,6 +111,8 @@ class Request:
     path: str
     headers: Mapping[str, str]
     body: Mapping[str, Any]
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
 
     @property
     def model(self) -> str:

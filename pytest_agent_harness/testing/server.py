@@ -170,7 +170,12 @@ def _make_handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._send_json(400, HttpError(400).payload())
                 return
-            request = Request(path=self.path, headers=dict(self.headers.items()), body=body)
+            request = Request(
+                path=self.path,
+                headers=dict(self.headers.items()),
+                body=body,
+                received_at=time.monotonic(),
+            )
             if "/count_tokens" in self.path:
                 model._record_side(request)
                 self._send_json(200, json.dumps({"input_tokens": 100}).encode())

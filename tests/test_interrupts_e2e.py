@@ -1,0 +1,163 @@
+"""Ctrl+C and kill -9 of a real harness process in the middle of a session."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import passing_checklist, read_ledger
+
+from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text, tool_use
+
+pytestmark = pytest.mark.e2e
+
+
+class BlockingScript:
+    """Session 1 ends at once; session 2 hangs until released; later sessions finish the work."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.count = 0
+
+    def __call__(self, request: Request) -> Turn:
+        self.count += 1
+        if self.count == 1:
+            return Turn(text("Looked around."))
+        if self.count == 2:
+            self.reached.set()
+            self.release.wait(60)
+            return Turn(text("too late"))
+        if "Write" not in json.dumps(request.messages):
+            features = str(self.project / "feature_list.json")
+            content = passing_checklist(self.project)
+            return Turn(tool_use("Write", {"file_path": features, "content": content}))
+        return Turn(text("Done."))
+
+
+def start_harness(project: Path, model: ScriptedModel, tmp_path: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, **model.env(tmp_path / "claude-config", tmp_path / "home")}
+    env.pop("CLAUDE_CODE_OAUTH_TOKEN", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal's foreground job has
+    )
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_for_group_exit(pgid: int, timeout: float = 15.0) -> bool:
+    done = threading.Event()
+    for _ in range(int(timeout * 10)):
+        if not group_alive(pgid):
+            return True
+        done.wait(0.1)
+    return False
+
+
+@pytest.fixture
+def cleanup() -> Callable[[subprocess.Popen[str]], None]:
+    procs: list[subprocess.Popen[str]] = []
+    yield procs.append  # type: ignore[misc]
+    for proc in procs:
+        if group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "harness-only"])
+def test_ctrl_c_ends_the_session_cleanly_saves_state_and_resumes(
+    make_project, scripted_model, tmp_path: Path, cleanup, to_group: bool
+) -> None:
+    project = make_project()
+    script = BlockingScript(project)
+    model = scripted_model(handler=script)
+    harness = start_harness(project, model, tmp_path)
+    cleanup(harness)
+    assert script.reached.wait(60), "session 2 never started"
+
+    if to_group:
+        os.killpg(harness.pid, signal.SIGINT)  # what Ctrl+C in a terminal sends
+    else:
+        os.kill(harness.pid, signal.SIGINT)
+    out, _ = harness.communicate(timeout=30)
+    script.release.set()
+
+    assert harness.returncode == 130, out
+    assert "interrupted; run the same command again to resume" in out
+    assert "Traceback" not in out
+    assert wait_for_group_exit(harness.pid), "a CLI process outlived the harness"
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 2
+    assert read_ledger(project)[0]["session"] == 1
+
+    again = start_harness(project, model, tmp_path)
+    cleanup(again)
+    out, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, out
+    assert "Session 3" in out
+    assert [e["session"] for e in read_ledger(project)][-1] == 3
+
+
+def test_second_ctrl_c_exits_at_once(make_project, scripted_model, tmp_path: Path, cleanup) -> None:
+    project = make_project()
+    script = BlockingScript(project)
+    harness = start_harness(project, scripted_model(handler=script), tmp_path)
+    cleanup(harness)
+    assert script.reached.wait(60)
+
+    os.kill(harness.pid, signal.SIGINT)
+    os.kill(harness.pid, signal.SIGINT)
+    out, _ = harness.communicate(timeout=15)
+    script.release.set()
+    assert harness.returncode == 130, out
+    json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert wait_for_group_exit(harness.pid), "a CLI process outlived the harness"
+
+
+def test_kill_9_mid_session_leaves_state_readable_and_resumable(
+    make_project, scripted_model, tmp_path: Path, cleanup
+) -> None:
+    project = make_project()
+    script = BlockingScript(project)
+    model = scripted_model(handler=script)
+    harness = start_harness(project, model, tmp_path)
+    cleanup(harness)
+    assert script.reached.wait(60)
+    ledger_before = (project / ".agent-harness" / "ledger.jsonl").read_text()
+
+    os.kill(harness.pid, signal.SIGKILL)
+    harness.wait(timeout=10)
+    os.killpg(harness.pid, signal.SIGKILL)  # the orphaned CLI, as an OS would reap it
+    script.release.set()
+
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 2
+    again = start_harness(project, model, tmp_path)
+    cleanup(again)
+    out, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, out
+    ledger_after = (project / ".agent-harness" / "ledger.jsonl").read_text()
+    assert ledger_after.startswith(ledger_before)  # nothing recorded before the kill is lost
+    assert [e["session"] for e in read_ledger(project)] == [1, 3]
+    assert "(PID" not in out  # the dead run's lock was taken over
