@@ -45,7 +45,7 @@ KNOWN_TOOLS = (
 )  # fmt: skip
 DEFAULT_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep", "Bash")
 PERMISSION_MODES = ("acceptEdits", "bypassPermissions", "plan", "default")
-TRACKER_TYPES = ("json_checklist", "notes_file", "none")
+EVIDENCE_KINDS = ("field", "junit", "pytest")
 SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 CHMOD_MODE = re.compile(r"^([0-7]{3,4}|[ugoa]*[-+=][rwxXst]+)$")
 
@@ -104,6 +104,13 @@ class TrackingConfig:
     type: str = "json_checklist"
     file: str = "feature_list.json"
     passing_field: str = "passes"
+    evidence: str = "field"
+    junit_paths: tuple[str, ...] = ()
+    pytest_args: tuple[str, ...] = ()
+    pytest_timeout: float = 600.0
+    pytest_command: tuple[str, ...] = ()
+    """Empty: this Python's ``-m pytest``."""
+    allow_skipped: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +129,12 @@ class BudgetConfig:
     max_cost_usd: float | None = None
     max_session_cost_usd: float | None = None
     max_sessions_without_progress: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitConfig:
+    commit: bool = True
+    author: str = "agent-harness <agent-harness@localhost>"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,6 +181,7 @@ class Config:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     error_recovery: ErrorRecoveryConfig = field(default_factory=ErrorRecoveryConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    git: GitConfig = field(default_factory=GitConfig)
     phases: tuple[Phase, ...] = ()
     init_files: tuple[InitFile, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -190,7 +204,7 @@ TOP_FIELDS = [
     Field("post_run_instructions", "str", ""),
 ]
 TOP_TABLES = (
-    "tools", "security", "tracking", "error_recovery", "budget", "phases", "init_files",
+    "tools", "security", "tracking", "error_recovery", "budget", "git", "phases", "init_files",
 )  # fmt: skip
 TOOLS_FIELDS = [Field("builtin", "list[str]", list(DEFAULT_TOOLS), _tool_names)]
 SERVER_FIELDS = [
@@ -228,9 +242,15 @@ RESTRICTION_FIELDS = [
     Field("allowed_args", "list[str]", []),
 ]
 TRACKING_FIELDS = [
-    Field("type", "str", "json_checklist", one_of(*TRACKER_TYPES)),
+    Field("type", "str", "json_checklist", non_empty),
     Field("file", "str", "feature_list.json", non_empty),
     Field("passing_field", "str", "passes", non_empty),
+    Field("evidence", "str", "field", one_of(*EVIDENCE_KINDS)),
+    Field("junit_paths", "list[str]", []),
+    Field("pytest_args", "list[str]", []),
+    Field("pytest_timeout", "number", 600.0, above(0)),
+    Field("pytest_command", "list[str]", []),
+    Field("allow_skipped", "bool", False),
 ]
 RECOVERY_FIELDS = [
     Field("max_consecutive_errors", "int", 5, at_least(1)),
@@ -241,6 +261,18 @@ RECOVERY_FIELDS = [
     Field("max_rate_limit_wait_seconds", "number", 3600.0, at_least(0)),
     Field("max_rate_limit_waits", "int", 10, at_least(1)),
 ]
+GIT_FIELDS = [
+    Field("commit", "bool", True),
+    Field("author", "str", "agent-harness <agent-harness@localhost>", lambda v: _author(v)),
+]
+
+
+def _author(value: str) -> str | None:
+    if re.match(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$", value):
+        return None
+    return f"'{value}' must look like 'Name <email@host>'"
+
+
 BUDGET_FIELDS = [
     Field("max_cost_usd", "number", None, above(0)),
     Field("max_session_cost_usd", "number", None, above(0)),
@@ -342,6 +374,7 @@ class _Loader:
             budget=BudgetConfig(
                 **reader.table(reader.subtable(data, "", "budget"), "budget", BUDGET_FIELDS)
             ),
+            git=GitConfig(**reader.table(reader.subtable(data, "", "git"), "git", GIT_FIELDS)),
             phases=self._phases(data.get("phases")),
             init_files=self._init_files(data.get("init_files", [])),
             sources=sources,
@@ -500,6 +533,26 @@ class _Loader:
     def _tracking(self, data: dict[str, Any]) -> TrackingConfig:
         values = self.reader.table(data, "tracking", TRACKING_FIELDS)
         self._project_path(values["file"], "tracking.file")
+        from .plugins import tracker_types
+
+        known = tracker_types()
+        if values["type"] not in known:
+            listed = ", ".join(f"'{name}'" for name in known)
+            hint = did_you_mean(values["type"], known)
+            self.problem(
+                "tracking.type",
+                f"unknown tracker '{values['type']}'{hint}; installed trackers: {listed}",
+            )
+        uses_junit = values["type"] == "junit" or values["evidence"] == "junit"
+        if uses_junit and not values["junit_paths"]:
+            self.problem("tracking.junit_paths", "list the JUnit XML files to read (globs)")
+        for index, pattern in enumerate(values["junit_paths"]):
+            if pattern.startswith(("/", "~")) or ".." in Path(pattern).parts:
+                self.problem(
+                    f"tracking.junit_paths[{index}]", f"'{pattern}' must stay inside the project"
+                )
+        for name in ("junit_paths", "pytest_args", "pytest_command"):
+            values[name] = tuple(values[name])
         return TrackingConfig(**values)
 
     def _recovery(self, data: dict[str, Any]) -> ErrorRecoveryConfig:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from .display import Display
-from .errors import ExitCode
+from .errors import ConfigError, ConfigProblem, ExitCode
 from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify, describe_error
@@ -35,6 +35,7 @@ RUNTIME_IGNORES = (
     "# Written by agent-harness: runtime files that do not belong in the project's history.",
     "claude/",
     "logs/",
+    "evidence/",
     "session.json",
     "session.json.corrupt-*",
     "ledger.jsonl",
@@ -51,17 +52,20 @@ class RunResult:
 
 
 def make_tracker(config: Config) -> Tracker:
-    """The tracker the config names."""
-    from .trackers.checklist import ChecklistTracker
-    from .trackers.notes import NotesTracker, NoTracker
+    """The tracker the config names, from whichever plugin answers for it."""
+    from .plugins import plugin_manager
 
-    tracking = config.tracking
-    path = config.project_dir / tracking.file
-    if tracking.type == "json_checklist":
-        return ChecklistTracker(path, tracking.passing_field)
-    if tracking.type == "notes_file":
-        return NotesTracker(path)
-    return NoTracker()
+    tracker: Tracker | None = plugin_manager().hook.agent_harness_make_tracker(config=config)
+    if tracker is None:  # validated at load time; a plugin may still have gone away
+        raise ConfigError(
+            config.path,
+            [
+                ConfigProblem(
+                    key="tracking.type", message=f"no plugin builds '{config.tracking.type}'"
+                )
+            ],
+        )
+    return tracker
 
 
 class Runner:
@@ -83,6 +87,7 @@ class Runner:
         self.extra_env = dict(extra_env or {})
         self.store = StateStore(config.harness_dir)
         self.tracker = make_tracker(config)
+        self.progress = Progress()
 
     def run(self) -> RunResult:
         with run_lock(self.config.harness_dir):
@@ -90,6 +95,7 @@ class Runner:
             state = self.store.load()
             for warning in self.store.warnings:
                 self.display.warn(warning)
+            self._preflight()
             try:
                 result = self._loop(state)
             except KeyboardInterrupt:
@@ -97,7 +103,7 @@ class Runner:
                 result = RunResult(
                     exit_code=ExitCode.INTERRUPTED,
                     reason="interrupted; run the same command again to resume",
-                    progress=self.tracker.evaluate(),
+                    progress=self.progress,
                 )
             self._final_summary(state, result)
             return result
@@ -108,7 +114,7 @@ class Runner:
             self._copy_init_files()
             state.init_files_copied = True
             self.store.save(state)
-        progress = self.tracker.evaluate()
+        progress = self.progress = self.tracker.evaluate()
         self.display.line(
             f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"
         )
@@ -124,10 +130,12 @@ class Runner:
             iterations += 1
             state.session += 1
             self.store.save(state)  # a kill from here on resumes at the next number
+            snapshot = self._snapshot(state.session)
             before = progress
             outcome, cls = self._session(state, phase.name, phase.prompt, before)
-            progress = self.tracker.evaluate()
-            self._record(state, phase.name, phase.run_once, outcome, cls, before, progress)
+            progress = self.progress = self.tracker.evaluate()
+            commit = self._checkpoint(snapshot, state.session, phase.name, progress)
+            self._record(state, phase.name, phase.run_once, outcome, cls, before, progress, commit)
             self.display.session_summary(outcome, cls.value, progress.summary())
             self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
             if cls is OutcomeClass.INTERRUPTED:
@@ -245,7 +253,7 @@ class Runner:
         prompt = assemble_prompt(
             phase_prompt,
             session=state.session,
-            progress=progress.summary() if progress.total else "",
+            progress=progress.details() if progress.total or progress.warnings else "",
             last_error=state.last_error,
         )
         spec = self._spec(prompt)
@@ -316,6 +324,7 @@ class Runner:
         cls: OutcomeClass,
         before: Progress,
         after: Progress,
+        commit: str | None = None,
     ) -> None:
         if cls.succeeded:
             state.consecutive_errors = 0
@@ -364,9 +373,43 @@ class Runner:
             "total": after.total,
             "warnings": list(after.warnings),
             "api_retries": [dict(retry) for retry in outcome.retries],
+            "commit": commit,
         }
         self.store.append_ledger(entry)
         self.store.save(state)
+
+    def _preflight(self) -> None:
+        from . import gitops
+
+        result = gitops.preflight(self.config.project_dir)
+        for message in result.messages:
+            self.display.line(message)
+
+    def _snapshot(self, session: int) -> str:
+        """Record the whole working tree before the agent touches it."""
+        from . import gitops
+
+        return gitops.snapshot(self.config.project_dir, session, self.config.git.author)
+
+    def _checkpoint(
+        self, snapshot: str, session: int, phase: str, progress: Progress
+    ) -> str | None:
+        """Commit what the session changed; a refusing hook is reported, the run goes on."""
+        if not self.config.git.commit:
+            return None
+        from . import gitops
+
+        message = (
+            f"agent-harness: session {session} ({phase}): "
+            f"{progress.passing}/{progress.total} passing"
+        )
+        git = self.config.git
+        result = gitops.checkpoint(self.config.project_dir, snapshot, message, git.author)
+        if result.error:
+            self.display.warn(f"checkpoint commit failed ({result.error}); the work is kept")
+        elif result.commit:
+            self.display.line(f"Committed {result.commit[:10]}: {len(result.paths)} file(s)")
+        return result.commit
 
     def _wait(self, seconds: float, reason: str) -> None:
         """Sleep, with a line now and then so a long wait in a CI log is visibly alive."""

@@ -47,6 +47,7 @@ class LedgerEntry(TypedDict, total=False):
     total: int
     warnings: list[str]
     api_retries: list[dict[str, Any]]
+    commit: str | None
 
 
 @dataclass(kw_only=True)

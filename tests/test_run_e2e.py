@@ -148,7 +148,12 @@ def test_runtime_files_stay_out_of_git(
     harness_files = [line for line in status.splitlines() if ".agent-harness/" in line]
     assert all(
         line.split()[-1].startswith(
-            (".agent-harness/config.toml", ".agent-harness/prompts/", ".agent-harness/.gitignore")
+            (
+                ".agent-harness/config.toml",
+                ".agent-harness/prompts/",
+                ".agent-harness/.gitignore",
+                ".agent-harness/baseline.json",
+            )
         )
         for line in harness_files
     ), harness_files

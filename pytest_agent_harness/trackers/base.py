@@ -42,6 +42,22 @@ class Progress:
             self.completable and not self.warnings and self.total > 0 and self.passing == self.total
         )
 
+    def details(self, limit: int = 20) -> str:
+        """What is not passing and why, briefly, for the agent's next prompt."""
+        lines = [f"{self.summary()} ({self.source})" if self.source else self.summary()]
+        lines += [f"- WARNING: {warning}" for warning in self.warnings]
+        open_items = [item for item in self.items if item.status != "passed"]
+        for item in open_items[:limit]:
+            text = f"- {item.status.upper()} {item.id}"
+            if item.description:
+                text += f" {item.description}"
+            if item.evidence:
+                text += f": {item.evidence}"
+            lines.append(text[:300])
+        if len(open_items) > limit:
+            lines.append(f"- ... and {len(open_items) - limit} more not passing")
+        return "\n".join(lines)
+
     def summary(self) -> str:
         """One line for the console and the ledger, e.g. ``3/5 passing``."""
         text = f"{self.passing}/{self.total} passing"

@@ -1,46 +1,156 @@
-"""``json_checklist``: a JSON array of items, each passing only when its flag is JSON ``true``."""
+"""``json_checklist``: a JSON array of items; an item passes only on JSON ``true`` or on evidence.
+
+With ``[tracking] evidence`` set, an item that lists ``"tests"`` passes only when the harness
+sees every one of them pass; the agent's own flag is ignored and overwritten with the truth.
+The first checklist the harness sees is the baseline: an item removed, or whose description or
+steps changed, is put back from it (keeping the passing flags of untouched items) and reported.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..state import write_atomic
 from .base import Item, Progress, Status
+from .baseline import Baseline, fingerprint
+from .evidence import Evidence
+from .junit import JUnitReport, lookup
+from .tests import case_status
+
+_SEVERITY = {"passed": 0, "skipped": 1, "missing": 2, "failed": 3, "error": 4}
 
 
 class ChecklistTracker:
-    """Reads the feature list the initializer wrote; a missing file means no work is listed yet."""
+    """The feature list the initializer wrote, checked against its baseline and the evidence."""
 
     name = "json_checklist"
 
-    def __init__(self, path: Path, passing_field: str = "passes") -> None:
+    def __init__(
+        self,
+        path: Path,
+        passing_field: str = "passes",
+        harness_dir: Path | None = None,
+        evidence: Callable[[], Evidence] | None = None,
+        allow_skipped: bool = False,
+    ) -> None:
         self.path = path
         self.passing_field = passing_field
+        self.harness_dir = harness_dir
+        self.evidence = evidence
+        self.allow_skipped = allow_skipped
 
     def evaluate(self) -> Progress:
         if not self.path.exists():
-            return Progress(source=str(self.path), warnings=())
+            return Progress(source=str(self.path))
+        data, problem = self._read()
+        if problem:
+            return Progress(source=str(self.path), warnings=(problem,))
+        warnings = self._guard(data)
+        report, evidence_warnings, completable = self._collect()
+        items = [self._item(i, entry, report) for i, entry in enumerate(data)]
+        if report is not None:
+            self._write_back(data, items)
+        return Progress(
+            items=tuple(items),
+            warnings=tuple(warnings + evidence_warnings),
+            source=str(self.path),
+            completable=completable,
+        )
+
+    def _read(self) -> tuple[list[Any], str]:
+        name = self.path.name
         try:
             data: Any = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return Progress(
-                source=str(self.path),
-                warnings=(f"{self.path.name}: cannot be read as JSON ({exc}); fix or restore it",),
-            )
+            return [], f"{name}: cannot be read as JSON ({exc}); fix or restore it"
         if not isinstance(data, list):
-            return Progress(
-                source=str(self.path),
-                warnings=(f"{self.path.name}: expected a JSON array of items",),
-            )
-        items = tuple(self._item(index, entry) for index, entry in enumerate(data))
-        return Progress(items=items, source=str(self.path))
+            return [], f"{name}: expected a JSON array of items"
+        return data, ""
 
-    def _item(self, index: int, entry: Any) -> Item:
+    def _guard(self, data: list[Any]) -> list[str]:
+        """Take the baseline, or put back items that were removed or edited since it."""
+        if self.harness_dir is None or not data:
+            return []
+        baseline = Baseline.load(self.harness_dir)
+        if baseline.items is None:
+            baseline.items = data
+            baseline.save(self.harness_dir)
+            return []
+        field = self.passing_field
+        current = {fingerprint(entry, field): entry for entry in data}
+        changed = [
+            (index, entry)
+            for index, entry in enumerate(baseline.items)
+            if fingerprint(entry, field) not in current
+        ]
+        if not changed:
+            return []
+        known = {fingerprint(entry, field) for entry in baseline.items}
+        restored = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
+        restored += [entry for entry in data if fingerprint(entry, field) not in known]
+        data[:] = restored
+        write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return [
+            f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
+            "restored from the baseline. Never remove or reword items."
+            for index, entry in changed
+        ]
+
+    def _collect(self) -> tuple[JUnitReport | None, list[str], bool]:
+        if self.evidence is None:
+            return None, [], True
+        evidence = self.evidence()
+        return evidence.report, list(evidence.warnings), evidence.completable
+
+    def _item(self, index: int, entry: Any, report: JUnitReport | None) -> Item:
+        item_id = f"#{index + 1}"
         if not isinstance(entry, dict):
-            return Item(id=f"#{index + 1}", status="failed", evidence="not a JSON object")
-        description = entry.get("description")
-        text = description if isinstance(description, str) else ""
+            return Item(id=item_id, status="failed", evidence="not a JSON object")
+        description = _describe(entry)
+        tests = entry.get("tests")
+        if report is not None and isinstance(tests, list) and tests:
+            status, evidence = self._from_tests([str(t) for t in tests], report)
+            return Item(id=item_id, description=description, status=status, evidence=evidence)
         # Only JSON true counts: "true", 1 and "yes" are an agent's shortcut, not a pass.
-        status: Status = "passed" if entry.get(self.passing_field) is True else "failed"
-        return Item(id=f"#{index + 1}", description=text, status=status)
+        status = "passed" if entry.get(self.passing_field) is True else "failed"
+        return Item(id=item_id, description=description, status=status)
+
+    def _from_tests(self, refs: list[str], report: JUnitReport) -> tuple[Status, str]:
+        worst: Status = "passed"
+        notes = []
+        for ref in refs:
+            found = lookup(report, ref)
+            if not found:
+                status: Status = "missing"
+                notes.append(f"{ref}: not in the test results")
+            else:
+                statuses = [case_status(case, self.allow_skipped) for case in found]
+                status = max(statuses, key=_SEVERITY.__getitem__)
+                if status != "passed":
+                    message = next((c.message for c in found if c.message), "")
+                    notes.append(f"{ref}: {status}" + (f" ({message})" if message else ""))
+            if _SEVERITY[status] > _SEVERITY[worst]:
+                worst = status
+        return worst, "; ".join(notes)
+
+    def _write_back(self, data: list[Any], items: list[Item]) -> None:
+        """Set the agent-visible flag of evidence-backed items to what the evidence says."""
+        changed = False
+        for entry, item in zip(data, items, strict=True):
+            if isinstance(entry, dict) and isinstance(entry.get("tests"), list) and entry["tests"]:
+                truth = item.status == "passed"
+                if entry.get(self.passing_field) is not truth:
+                    entry[self.passing_field] = truth
+                    changed = True
+        if changed:
+            write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _describe(entry: Any) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("description"), str):
+        text: str = entry["description"]
+        return text if len(text) <= 80 else text[:77] + "..."
+    return json.dumps(entry)[:80]

@@ -1,0 +1,36 @@
+"""Hook specifications: what a plugin (entry-point group ``agent_harness``) can provide.
+
+Built-in trackers are registered through these same hooks, so a third-party tracker is a
+first-class citizen: ``[tracking] type = "mine"`` works once a plugin answers for ``"mine"``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .trackers.base import Tracker
+
+PROJECT = "agent_harness"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def agent_harness_tracker_types() -> list[str]:  # type: ignore[empty-body]
+    """Names this plugin can build trackers for, used to validate ``[tracking] type``.
+
+    Called when a config is loaded; every plugin's names are collected.
+    """
+
+
+@hookspec(firstresult=True)
+def agent_harness_make_tracker(config: Config) -> Tracker | None:
+    """Build the tracker for ``config.tracking.type``, or return None if it is not yours.
+
+    Called once per run (and by ``status``) after the config is loaded; the first non-None
+    answer wins.
+    """

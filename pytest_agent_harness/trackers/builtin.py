@@ -1,0 +1,68 @@
+"""The built-in trackers, registered through the same hooks as any third-party tracker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ..hookspecs import hookimpl
+from .base import Tracker
+from .evidence import Evidence
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+BUILTIN = ("json_checklist", "junit", "pytest", "notes_file", "none")
+
+
+@hookimpl
+def agent_harness_tracker_types() -> list[str]:
+    return list(BUILTIN)
+
+
+def evidence_source(
+    config: Config, kind: str, selection: Sequence[str] = ()
+) -> Callable[[], Evidence]:
+    """A function that gathers fresh evidence of the given kind each time it is called."""
+    from .evidence import junit_evidence, pytest_evidence
+
+    tracking = config.tracking
+    if kind == "junit":
+        return lambda: junit_evidence(config.project_dir, tracking.junit_paths)
+    return lambda: pytest_evidence(
+        config.project_dir,
+        config.harness_dir,
+        args=(*tracking.pytest_args, *selection),
+        command=tracking.pytest_command,
+        timeout=tracking.pytest_timeout,
+    )
+
+
+@hookimpl
+def agent_harness_make_tracker(config: Config) -> Tracker | None:
+    from .checklist import ChecklistTracker
+    from .notes import NotesTracker, NoTracker
+    from .tests import TestsTracker
+
+    tracking = config.tracking
+    kind = tracking.type
+    if kind == "json_checklist":
+        evidence = (
+            None if tracking.evidence == "field" else evidence_source(config, tracking.evidence)
+        )
+        return ChecklistTracker(
+            config.project_dir / tracking.file,
+            tracking.passing_field,
+            harness_dir=config.harness_dir,
+            evidence=evidence,
+            allow_skipped=tracking.allow_skipped,
+        )
+    if kind in ("junit", "pytest"):
+        return TestsTracker(
+            kind, evidence_source(config, kind), config.harness_dir, tracking.allow_skipped
+        )
+    if kind == "notes_file":
+        return NotesTracker(config.project_dir / tracking.file)
+    if kind == "none":
+        return NoTracker()
+    return None
