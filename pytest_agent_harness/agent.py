@@ -21,6 +21,7 @@ from claude_agent_sdk import (
     ClaudeAgentOptions,
     ClaudeSDKClient,
     ClaudeSDKError,
+    HookMatcher,
     ProcessError,
     RateLimitEvent,
     ResultMessage,
@@ -36,10 +37,12 @@ from .session import (
     SessionEvent,
     SessionOutcome,
     SessionSpec,
+    ToolGuard,
     summarize_denials,
 )
 
 STDERR_LINES = 40
+HOOK_TIMEOUT_SECONDS = 30
 INTERRUPT_GRACE_SECONDS = 5.0
 
 
@@ -62,7 +65,9 @@ def sdk_version() -> str:
     return str(__version__)
 
 
-def build_options(spec: SessionSpec, stderr_sink: Any = None) -> ClaudeAgentOptions:
+def build_options(
+    spec: SessionSpec, stderr_sink: Any = None, denial_sink: EventSink | None = None
+) -> ClaudeAgentOptions:
     """Translate a SessionSpec into SDK options, hermetic by construction."""
     mcp: dict[str, Any] = {}
     for server in spec.mcp_servers:
@@ -99,10 +104,47 @@ def build_options(spec: SessionSpec, stderr_sink: Any = None) -> ClaudeAgentOpti
         env=env,
         setting_sources=[],
         stderr=stderr_sink,
-        hooks=spec.hooks,
+        hooks=_hooks(spec.guards, denial_sink) if spec.guards else None,
         sandbox=dict(spec.sandbox) if spec.sandbox is not None else None,  # type: ignore[arg-type]
     )
     return options
+
+
+def _hooks(guards: tuple[ToolGuard, ...], sink: EventSink | None) -> dict[Any, Any]:
+    """PreToolUse hooks that fail closed: an exception or a timeout denies the call."""
+    matchers = []
+    for guard in guards:
+
+        async def callback(
+            input_data: Any, tool_use_id: str | None, context: Any, guard: ToolGuard = guard
+        ) -> Any:
+            tool = str(input_data.get("tool_name", ""))
+            tool_input = input_data.get("tool_input") or {}
+            try:
+                reason = guard.check(tool, tool_input)
+            except Exception as exc:  # a policy that crashes must not let the call through
+                reason = f"the {guard.rule} policy could not check this call ({exc}); denied"
+            if reason is None:
+                return {}
+            if sink is not None:
+                sink(SessionEvent(kind="denial", tool=tool, text=reason, data={"rule": guard.rule}))
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "deny",
+                    "permissionDecisionReason": reason,
+                }
+            }
+
+        matchers.append(
+            HookMatcher(
+                matcher=guard.matcher,
+                hooks=[callback],
+                timeout=HOOK_TIMEOUT_SECONDS,
+                on_failure="block",
+            )
+        )
+    return {"PreToolUse": matchers}
 
 
 def run_session(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
@@ -160,9 +202,6 @@ class _Collector:
                 self.sink(SessionEvent(kind="retry", data={"resets_at": info.resets_at}))
         elif isinstance(message, ResultMessage):
             self.result = message
-            for line in summarize_denials(message.permission_denials or []):
-                tool, _, detail = line.partition(": ")
-                self.sink(SessionEvent(kind="denial", tool=tool, text=detail))
 
     def _system(self, message: SystemMessage) -> None:
         data = message.data
@@ -193,7 +232,7 @@ async def _run(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
     exception: str | None = None
     exit_code: int | None = None
     interrupted = False
-    client = ClaudeSDKClient(build_options(spec, stderr.append))
+    client = ClaudeSDKClient(build_options(spec, stderr.append, sink))
     try:
         await client.connect()
         try:

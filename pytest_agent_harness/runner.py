@@ -20,6 +20,7 @@ from .errors import ConfigError, ConfigProblem, ExitCode
 from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify, describe_error
+from .security.hooks import build_guards
 from .session import EventSink, McpServerSpec, SessionEvent, SessionOutcome, SessionSpec
 from .state import LedgerEntry, RunState, StateStore, run_lock
 from .trackers.base import Progress, Tracker
@@ -297,6 +298,7 @@ class Runner:
                 for name, server in config.tools.mcp_servers.items()
             ),
             permission_mode=config.security.permission_mode,
+            guards=build_guards(config),
             max_budget_usd=config.budget.max_session_cost_usd,
             env={
                 # The harness owns the retry policy; the CLI only retries briefly itself.
@@ -374,6 +376,7 @@ class Runner:
             "warnings": list(after.warnings),
             "api_retries": [dict(retry) for retry in outcome.retries],
             "commit": commit,
+            "denials": list(outcome.denials),
         }
         self.store.append_ledger(entry)
         self.store.save(state)

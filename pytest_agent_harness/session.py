@@ -25,6 +25,19 @@ class McpServerSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+ToolCheck = Callable[[str, Mapping[str, Any]], "str | None"]
+"""(tool name, tool input) -> None to allow, or the reason to deny, written for the model."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolGuard:
+    """A policy run before every call of the tools ``matcher`` (a regex) names."""
+
+    matcher: str
+    check: ToolCheck
+    rule: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class SessionSpec:
     """Everything one fresh-context session needs."""
@@ -41,8 +54,7 @@ class SessionSpec:
     max_budget_usd: float | None = None
     sandbox: Mapping[str, Any] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
-    hooks: Any = None
-    """SDK hook matchers keyed by event, built by the security layer; opaque here."""
+    guards: tuple[ToolGuard, ...] = ()
 
 
 EventKind = Literal[

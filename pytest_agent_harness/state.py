@@ -48,6 +48,7 @@ class LedgerEntry(TypedDict, total=False):
     warnings: list[str]
     api_retries: list[dict[str, Any]]
     commit: str | None
+    denials: list[str]
 
 
 @dataclass(kw_only=True)

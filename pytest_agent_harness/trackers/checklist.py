@@ -52,7 +52,7 @@ class ChecklistTracker:
         report, evidence_warnings, completable = self._collect()
         items = [self._item(i, entry, report) for i, entry in enumerate(data)]
         if report is not None:
-            self._write_back(data, items)
+            warnings += self._write_back(data, items)
         return Progress(
             items=tuple(items),
             warnings=tuple(warnings + evidence_warnings),
@@ -89,15 +89,22 @@ class ChecklistTracker:
         if not changed:
             return []
         known = {fingerprint(entry, field) for entry in baseline.items}
-        restored = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
-        restored += [entry for entry in data if fingerprint(entry, field) not in known]
-        data[:] = restored
+        # Items the baseline does not know are dropped with the restore: in a session that
+        # removed or reworded items, a "new" item is most likely a rewording.
+        dropped = [entry for entry in data if fingerprint(entry, field) not in known]
+        data[:] = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
         write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        return [
+        warnings = [
             f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
             "restored from the baseline. Never remove or reword items."
             for index, entry in changed
         ]
+        if dropped:
+            warnings.append(
+                f"{self.path.name}: {len(dropped)} item(s) not in the baseline were dropped "
+                "with the restore"
+            )
+        return warnings
 
     def _collect(self) -> tuple[JUnitReport | None, list[str], bool]:
         if self.evidence is None:
@@ -136,17 +143,24 @@ class ChecklistTracker:
                 worst = status
         return worst, "; ".join(notes)
 
-    def _write_back(self, data: list[Any], items: list[Item]) -> None:
-        """Set the agent-visible flag of evidence-backed items to what the evidence says."""
+    def _write_back(self, data: list[Any], items: list[Item]) -> list[str]:
+        """Set the flag of evidence-backed items to what the evidence says; report false claims."""
         changed = False
+        claims = []
         for entry, item in zip(data, items, strict=True):
             if isinstance(entry, dict) and isinstance(entry.get("tests"), list) and entry["tests"]:
                 truth = item.status == "passed"
+                if entry.get(self.passing_field) is True and not truth:
+                    claims.append(
+                        f"{self.path.name}: item {item.id} ({item.description}) was marked passing "
+                        f"but the tests say otherwise: {item.evidence}"
+                    )
                 if entry.get(self.passing_field) is not truth:
                     entry[self.passing_field] = truth
                     changed = True
         if changed:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return claims
 
 
 def _describe(entry: Any) -> str:

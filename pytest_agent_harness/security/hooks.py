@@ -1,0 +1,35 @@
+"""The guards a session runs with, built from the config: each policy on its own, fail closed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..session import ToolGuard
+from .paths import PathPolicy
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+FILE_TOOLS = "Read|Write|Edit|MultiEdit|NotebookEdit|Glob|Grep"
+
+
+def protected_paths(config: Config) -> tuple[str, ...]:
+    """What the agent may never write: the harness dir, and an evidence-checked tracker file."""
+    protected = [str(config.harness_dir)]
+    tracking = config.tracking
+    if tracking.type == "json_checklist" and tracking.evidence != "field":
+        tracker_file = config.project_dir / tracking.file
+        if tracker_file.exists():  # the initializer writes it; from then on it is the record
+            protected.append(str(tracker_file))
+    return tuple(protected)
+
+
+def build_guards(config: Config) -> tuple[ToolGuard, ...]:
+    from .paths import resolve
+
+    policy = PathPolicy(
+        project_dir=config.project_dir,
+        allowed_paths=config.security.allowed_paths,
+        protected=tuple(resolve(p, config.project_dir) for p in protected_paths(config)),
+    )
+    return (ToolGuard(matcher=f"^({FILE_TOOLS})$", check=policy.check, rule="file paths"),)
