@@ -29,6 +29,7 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         harness.mkdir(parents=True, exist_ok=True)
         data: dict[str, Any] = {
             "auto_continue_delay": 0,
+            "max_iterations": 10,  # a test whose script goes wrong fails instead of hanging
             "security": {"sandbox": {"enabled": False}},
             "error_recovery": {"initial_backoff_seconds": 0.1, "cli_max_retries": 0},
             "phases": [{"name": "coding", "prompt": "Work on the next failing item."}],
