@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "ExitCode", "HarnessError", "__version__", "load_config"]
+__all__ = ["ConfigError", "ExitCode", "HarnessError", "__version__", "hookimpl", "load_config"]
 
 if TYPE_CHECKING:
     from .config import load_config
     from .errors import ConfigError, ExitCode, HarnessError
+    from .hookspecs import hookimpl
 
 _LAZY = {
     "load_config": ".config",
     "ConfigError": ".errors",
     "ExitCode": ".errors",
     "HarnessError": ".errors",
+    "hookimpl": ".hookspecs",
 }
 
 
