@@ -63,7 +63,7 @@ def test_a_plugin_tracker_is_accepted_and_built(tmp_path: Path, plugin: Plugin) 
 
 def test_an_unknown_tracker_lists_the_installed_ones(tmp_path: Path) -> None:
     write(tmp_path, "always_done")
-    with pytest.raises(ConfigError, match="unknown tracker 'always_done'.*'json_checklist'"):
+    with pytest.raises(ConfigError, match=r"unknown tracker 'always_done'.*'json_checklist'"):
         load_config(tmp_path)
 
 
