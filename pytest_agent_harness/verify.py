@@ -94,35 +94,23 @@ def check_sdk() -> list[Check]:
     return checks
 
 
+CREDENTIALS = (
+    ("CLAUDE_CODE_OAUTH_TOKEN", "; create a new one with `claude setup-token`"),
+    ("ANTHROPIC_API_KEY", ""),
+)
+
+
 def check_credentials(env: Mapping[str, str]) -> Check:
     """Judge the credentials by shape; the value itself is never shown."""
-    token = env.get("CLAUDE_CODE_OAUTH_TOKEN")
-    key = env.get("ANTHROPIC_API_KEY")
-    if token is not None:
-        problem = _malformed(token)
+    for variable, fix in CREDENTIALS:  # the CLI prefers the OAuth token when both are set
+        secret = env.get(variable)
+        if secret is None:
+            continue
+        problem = _malformed(secret)
         if problem:
-            return Check(
-                level="FAIL",
-                name="credentials",
-                message=f"CLAUDE_CODE_OAUTH_TOKEN is malformed ({problem}); "
-                "create a new one with `claude setup-token`",
-            )
-        return Check(
-            level="PASS",
-            name="credentials",
-            message="CLAUDE_CODE_OAUTH_TOKEN is set (value hidden)",
-        )
-    if key is not None:
-        problem = _malformed(key)
-        if problem:
-            return Check(
-                level="FAIL",
-                name="credentials",
-                message=f"ANTHROPIC_API_KEY is malformed ({problem})",
-            )
-        return Check(
-            level="PASS", name="credentials", message="ANTHROPIC_API_KEY is set (value hidden)"
-        )
+            message = f"{variable} is malformed ({problem}){fix}"
+            return Check(level="FAIL", name="credentials", message=message)
+        return Check(level="PASS", name="credentials", message=f"{variable} is set (value hidden)")
     return Check(
         level="FAIL",
         name="credentials",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,16 +86,33 @@ def cleanup() -> Callable[[subprocess.Popen[str]], None]:
             proc.stdout.close()
 
 
-@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "harness-only"])
-def test_ctrl_c_ends_the_session_cleanly_saves_state_and_resumes(
-    make_project, scripted_model, tmp_path: Path, cleanup, to_group: bool
-) -> None:
+@dataclass
+class MidSession:
+    project: Path
+    script: BlockingScript
+    model: ScriptedModel
+    harness: subprocess.Popen[str]
+
+
+@pytest.fixture
+def mid_session(make_project, scripted_model, tmp_path: Path, cleanup) -> MidSession:
+    """A harness subprocess stopped inside session 2, waiting on the scripted model."""
     project = make_project()
     script = BlockingScript(project)
     model = scripted_model(handler=script)
     harness = start_harness(project, model, tmp_path)
     cleanup(harness)
     assert script.reached.wait(60), "session 2 never started"
+    return MidSession(project=project, script=script, model=model, harness=harness)
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["terminal", "harness-only"])
+def test_ctrl_c_ends_the_session_cleanly_saves_state_and_resumes(
+    mid_session: MidSession, tmp_path: Path, cleanup, to_group: bool
+) -> None:
+    project, script, model, harness = (
+        mid_session.project, mid_session.script, mid_session.model, mid_session.harness,
+    )  # fmt: skip
 
     if to_group:
         os.killpg(harness.pid, signal.SIGINT)  # what Ctrl+C in a terminal sends
@@ -119,12 +137,8 @@ def test_ctrl_c_ends_the_session_cleanly_saves_state_and_resumes(
     assert [e["session"] for e in read_ledger(project)][-1] == 3
 
 
-def test_second_ctrl_c_exits_at_once(make_project, scripted_model, tmp_path: Path, cleanup) -> None:
-    project = make_project()
-    script = BlockingScript(project)
-    harness = start_harness(project, scripted_model(handler=script), tmp_path)
-    cleanup(harness)
-    assert script.reached.wait(60)
+def test_second_ctrl_c_exits_at_once(mid_session: MidSession) -> None:
+    project, script, harness = mid_session.project, mid_session.script, mid_session.harness
 
     os.kill(harness.pid, signal.SIGINT)
     os.kill(harness.pid, signal.SIGINT)
@@ -136,14 +150,11 @@ def test_second_ctrl_c_exits_at_once(make_project, scripted_model, tmp_path: Pat
 
 
 def test_kill_9_mid_session_leaves_state_readable_and_resumable(
-    make_project, scripted_model, tmp_path: Path, cleanup
+    mid_session: MidSession, tmp_path: Path, cleanup
 ) -> None:
-    project = make_project()
-    script = BlockingScript(project)
-    model = scripted_model(handler=script)
-    harness = start_harness(project, model, tmp_path)
-    cleanup(harness)
-    assert script.reached.wait(60)
+    project, script, model, harness = (
+        mid_session.project, mid_session.script, mid_session.model, mid_session.harness,
+    )  # fmt: skip
     ledger_before = (project / ".agent-harness" / "ledger.jsonl").read_text()
 
     os.kill(harness.pid, signal.SIGKILL)
