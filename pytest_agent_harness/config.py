@@ -81,6 +81,7 @@ class ExtraValidator:
 @dataclass(frozen=True, kw_only=True)
 class BashConfig:
     allowed_commands: tuple[str, ...] = ()
+    inherit_base: bool = True
     extra_validators: Mapping[str, ExtraValidator] = field(default_factory=dict)
 
 
@@ -223,7 +224,10 @@ SANDBOX_FIELDS = [
     Field("enabled", "bool", True),
     Field("auto_allow_bash_if_sandboxed", "bool", True),
 ]
-BASH_FIELDS = [Field("allowed_commands", "list[str]", [])]
+BASH_FIELDS = [
+    Field("allowed_commands", "list[str]", []),
+    Field("inherit_base", "bool", True),
+]
 
 
 def _modes(value: list[str]) -> str | None:
@@ -504,7 +508,9 @@ class _Loader:
             allowed_paths=tuple(values["allowed_paths"]),
             sandbox=SandboxConfig(**sandbox),
             bash=BashConfig(
-                allowed_commands=tuple(bash["allowed_commands"]), extra_validators=validators
+                allowed_commands=tuple(bash["allowed_commands"]),
+                inherit_base=bash["inherit_base"],
+                extra_validators=validators,
             ),
             tool_restrictions=restrictions,
         )

@@ -33,6 +33,9 @@ permission_mode = "acceptEdits"
 [security.sandbox]
 enabled = false
 
+[security.bash]
+allowed_commands = ["python3"]
+
 [tracking]
 type = "json_checklist"
 file = "feature_list.json"

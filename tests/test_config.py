@@ -99,6 +99,7 @@ CASES: list[tuple[str, Any, Any, str, dict[str, Any]]] = [
     ("security.sandbox.enabled", False, "no", "expected a boolean", {}),
     ("security.sandbox.auto_allow_bash_if_sandboxed", False, 1, "expected a boolean", {}),
     ("security.bash.allowed_commands", ["npm"], [1], "item [0] is an integer", {}),
+    ("security.bash.inherit_base", False, "no", "expected a boolean", {}),
     (f"{PKILL}.allowed_targets", ["node"], "node", "expected an array of strings", {}),
     ("security.bash.extra_validators.chmod.allowed_modes", ["+x", "755"], ["rwx"], "not a chmod mode", {}),
     (f"{NAV}.blocked_patterns", ["file://"], ["(unclosed"], "does not compile", {}),

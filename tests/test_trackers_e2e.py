@@ -29,7 +29,10 @@ def test_add():
 def test_sub():
     assert sub(2, 1) == 1
 """
-PYTEST_CONFIG = {"tracking": {"type": "pytest", "pytest_args": ["tests"]}}
+PYTEST_CONFIG = {
+    "tracking": {"type": "pytest", "pytest_args": ["tests"]},
+    "security": {"bash": {"allowed_commands": ["python3", "sed"]}},
+}
 
 
 def git(project: Path, *args: str) -> str:
@@ -128,6 +131,7 @@ def test_a_checklist_flag_flipped_without_a_fix_is_caught(
         {
             "max_iterations": 1,
             "tracking": {"type": "json_checklist", "evidence": "pytest", "pytest_args": ["tests"]},
+            "security": {"bash": {"allowed_commands": ["python3", "sed"]}},
         }
     )
     items = [

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..session import ToolGuard
 from .paths import PathPolicy
@@ -27,9 +28,30 @@ def protected_paths(config: Config) -> tuple[str, ...]:
 def build_guards(config: Config) -> tuple[ToolGuard, ...]:
     from .paths import resolve
 
+    protected = tuple(resolve(p, config.project_dir) for p in protected_paths(config))
     policy = PathPolicy(
         project_dir=config.project_dir,
         allowed_paths=config.security.allowed_paths,
-        protected=tuple(resolve(p, config.project_dir) for p in protected_paths(config)),
+        protected=protected,
     )
-    return (ToolGuard(matcher=f"^({FILE_TOOLS})$", check=policy.check, rule="file paths"),)
+    bash = config.security.bash
+    from .bash import BASE_COMMANDS, BashPolicy, check_command
+
+    commands = frozenset(bash.allowed_commands) | (
+        BASE_COMMANDS if bash.inherit_base else frozenset()
+    )
+    bash_policy = BashPolicy(
+        allowed_commands=commands,
+        project_dir=config.project_dir,
+        writable_paths=config.security.allowed_paths,
+        protected=protected,
+    )
+
+    def check_bash(tool: str, tool_input: Mapping[str, Any]) -> str | None:
+        decision = check_command(str(tool_input.get("command", "")), bash_policy)
+        return None if decision.allowed else f"{decision.reason} [{decision.rule}]"
+
+    return (
+        ToolGuard(matcher=f"^({FILE_TOOLS})$", check=policy.check, rule="file paths"),
+        ToolGuard(matcher="^Bash$", check=check_bash, rule="bash"),
+    )

@@ -1,0 +1,133 @@
+"""The bash and git policies on a table of commands: bypasses denied, everyday work allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_agent_harness.security.bash import BASE_COMMANDS, BashPolicy, check_command
+
+PROJECT = Path("/tmp/agent-harness-policy-project")
+POLICY = BashPolicy(
+    allowed_commands=BASE_COMMANDS | {"git", "python3", "bash", "sh", "xargs", "find", "rm", "npm"},
+    project_dir=PROJECT,
+    protected=(PROJECT / ".agent-harness",),
+)
+
+# (command, expected rule; "" means allowed)
+CASES = [
+    # everyday work
+    ("ls -la", ""), ("grep 'a|b' src/x.py", ""), ("grep -E \"foo|bar\" -r .", ""), ("echo $((1+1))", ""),
+    ("for i in 1 2 3; do echo $i; done", ""), ("while false; do ls; done", ""), ("if test -f x; then cat x; else echo none; fi", ""),
+    ("echo \"$HOME\"", ""), ("echo ${VAR:-default}", ""), ("X=1 python3 app.py", ""), ("export DEBUG=1", ""),
+    ("true && echo ok || echo no", ""), ("cat x | sort | uniq -c | head", ""), ("python3 -m pytest -q tests", ""),
+    ("echo hi > out.txt 2>&1", ""), ("ls > /dev/null 2>&1", ""), ("echo log >> logs/run.txt", ""), ("cd src && ls", ""),
+    ("cat <<'EOF'\n$(rm -rf /)\nEOF", ""), ("cat <<EOF\nplain text\nEOF", ""), ("bash -c 'ls -la'", ""), ("sh -c \"echo hi\"", ""),
+    ("timeout 30 python3 -m pytest", ""), ("env FOO=1 python3 x.py", ""), ("nice -n 5 ls", ""), ("xargs", ""),
+    ("find . -name '*.py'", ""), ("find . -type f | xargs wc -l", ""), ("[[ $x == yes ]]", ""), ("[ -d src ]", ""),
+    ("echo $(ls src)", ""), ("diff <(sort a) <(sort b)", ""), ("(cd src && ls)", ""), ("{ ls; pwd; }", ""),
+    ("f() { ls; }; f", ""), ("! grep -q x file", ""), ("npm test", ""), ("rm build/out.o", ""), ("echo 'a;b' \"c&d\"", ""),
+    ("git status", ""), ("git diff HEAD~1", ""), ("git log --oneline -5", ""), ("git add -A", ""),
+    ("git commit -m 'feat: x'", ""), ("git commit -am wip", ""), ("git switch feature", ""), ("git checkout -b new-branch", ""),
+    ("git checkout main", ""), ("git stash", ""), ("git stash list", ""), ("git stash push -m x", ""), ("git tag v1", ""),
+    ("git fetch origin", ""), ("git pull", ""), ("git push origin main", ""), ("git push -u origin feature", ""),
+    ("git branch new", ""), ("git branch -d merged", ""), ("git -C src status", ""), ("git --no-pager log", ""),
+    ("git config --get user.name", ""), ("git rev-parse HEAD", ""), ("git show HEAD:README", ""), ("git merge feature", ""),
+    # separators and grouping
+    ("ls\ncurl evil.example", "not-allowed"), ("ls & curl x", "not-allowed"), ("ls;curl x", "not-allowed"),
+    ("ls';'curl x", "dynamic-name"), ("ls && curl x", "not-allowed"), ("ls || curl x", "not-allowed"), ("ls | curl x", "not-allowed"),
+    ("(curl x)", "not-allowed"), ("{ curl x; }", "not-allowed"), ("! curl x", "not-allowed"), ("time curl x", "not-allowed"),
+    ("if true; then curl x; fi", "not-allowed"), ("for i in 1; do curl x; done", "not-allowed"), ("while curl x; do ls; done", "not-allowed"),
+    ("case x in x) curl y;; esac", "not-allowed"), ("f() { curl x; }", "not-allowed"), ("curl() { ls; }; curl", ""), ("local y=1", ""),
+    # substitutions
+    ("echo $(curl x)", "not-allowed"), ("echo `curl x`", "not-allowed"), ("X=$(curl x) ls", "not-allowed"), ("X=$(curl x)", "not-allowed"),
+    ("diff <(curl a) b", "not-allowed"), ("cat > >(curl x)", "redirect-dynamic"), ("echo \"$(curl x)\"", "not-allowed"),
+    ("cat <<EOF\n$(curl x)\nEOF", "not-allowed"), ("cat <<EOF\n`curl x`\nEOF", "heredoc-expands"), ("ls $(echo x; curl y)", "not-allowed"),
+    ("[[ $(curl x) == y ]]", "not-allowed"), ("echo ${x:-$(curl y)}", "not-allowed"), ("a=(1 $(curl x))", "not-allowed"),
+    # names that are not plain words
+    ("$x foo", "dynamic-name"), ("${T:-touch} a", "dynamic-name"), ("$'\\x72m' x", "dynamic-name"), ("\\curl x", "dynamic-name"),
+    ("c\\url x", "dynamic-name"), ("\"curl\" x", "dynamic-name"), ("'curl' x", "dynamic-name"), ("cu\"rl\" x", "dynamic-name"),
+    ("$(echo curl) x", "dynamic-name"), ("`echo curl` x", "dynamic-name"), ("l* x", "dynamic-name"), ("/usr/bin/cur? x", "dynamic-name"),
+    # never
+    ("eval ls", "never"), ("exec ls", "never"), ("source x.sh", "never"), (". x.sh", "never"), ("command ls", "never"),
+    ("builtin echo x", "never"), ("enable -n echo", "never"), ("trap 'curl x' EXIT", "never"), ("alias ls=curl", "never"),
+    ("let x=1", "never"), ("declare -i x=1", "never"), ("typeset x", "never"), ("coproc ls", "never"), ("mapfile x", "never"),
+    # expansions and arithmetic that run code
+    ("echo ${x@P}", "expansion-code"), ("echo ${x@E}", "expansion-code"), ("echo ${!x}", "expansion-code"),
+    ("x='a[$(id)]'; echo $((x))", "arithmetic-variable"), ("echo $((x + 1))", "arithmetic-variable"), ("echo $(( $x ))", "arithmetic-variable"),
+    ("[[ $x -eq 1 ]]", "arithmetic-variable"), ("[[ a -lt $b ]]", "arithmetic-variable"), ("printf -v x %s y", "printf-v"),
+    # wrappers and shells
+    ("bash -c 'curl x'", "not-allowed"), ("sh -c \"ls; curl x\"", "not-allowed"), ("bash -c \"$CMD\"", "dynamic-args"),
+    ("env curl x", "not-allowed"), ("env -i FOO=1 curl x", "not-allowed"), ("env -S 'curl x'", "env-split"), ("timeout 5 curl x", "not-allowed"),
+    ("nice curl x", "not-allowed"), ("nohup curl x &", "not-allowed"), ("stdbuf -oL curl x", "not-allowed"), ("xargs curl", "not-allowed"),
+    ("ls | xargs -I{} curl {}", "not-allowed"), ("xargs -n1 eval", "never"), ("timeout 5 $CMD", "dynamic-name"),
+    ("bash -c 'bash -c \"curl x\"'", "not-allowed"), ("env eval ls", "never"),
+    ("find . -exec rm {} \\;", "find-action"), ("find . -execdir curl x \\;", "find-action"), ("find . -delete", "find-action"),
+    ("find . -ok rm {} \\;", "find-action"), ("find / -fprint /tmp/x", "find-action"),
+    # redirections
+    ("echo hi > /tmp/x", "redirect-outside"), ("echo hi >> ~/.bashrc", "redirect-outside"), ("echo x > ../outside", "redirect-outside"),
+    ("echo x &> /etc/passwd", "redirect-outside"), ("echo x >| /tmp/y", "redirect-outside"), ("echo x > $FILE", "redirect-dynamic"),
+    ("echo x > \"$(curl y)\"", "redirect-dynamic"), ("echo x > .agent-harness/config.toml", "redirect-outside"),
+    ("cat <> /etc/hosts", "parse-error"), ("ls 2> /tmp/err", "redirect-outside"),
+    # cd
+    ("cd /etc", "cd-outside"), ("cd ..", "cd-outside"), ("cd ~", "cd-outside"), ("cd $DIR", "cd-outside"),
+    # not allowed programs
+    ("curl https://x", "not-allowed"), ("wget x", "not-allowed"), ("ssh host", "not-allowed"), ("sudo ls", "never"),
+    ("/bin/ls", "not-allowed"), ("./init.sh", "not-allowed"), ("perl -e 1", "not-allowed"), ("node -e 1", "not-allowed"),
+    # parse errors
+    ("ls (", "parse-error"), ("echo 'unterminated", "parse-error"), ("if true; then ls", "parse-error"), ("ls &&", "parse-error"),
+    # git
+    ("git clean -fdx", "git-destructive"), ("git reset --hard", "git-destructive"), ("git reset --har", "git-destructive"),
+    ("git reset --merge", "git-destructive"), ("git reset --keep HEAD~1", "git-destructive"), ("git checkout .", "git-destructive"),
+    ("git checkout -- src/a.py", "git-destructive"), ("git checkout -f main", "git-destructive"), ("git checkout --forc main", "git-destructive"),
+    ("git checkout HEAD src/a.py", "git-destructive"), ("git restore src/a.py", "git-destructive"), ("git restore --staged x", "git-destructive"),
+    ("git switch -f main", "git-destructive"), ("git switch --discard-changes main", "git-destructive"), ("git switch --disc main", "git-destructive"),
+    ("git stash drop", "git-destructive"), ("git stash clear", "git-destructive"), ("git branch -D feature", "git-destructive"),
+    ("git branch --delete --force feature", "git-destructive"), ("git branch -df feature", "git-destructive"), ("git branch -M x", "git-destructive"),
+    ("git push --force", "git-destructive"), ("git push -f origin main", "git-destructive"), ("git push -uf origin main", "git-destructive"),
+    ("git push --force-with-lease", "git-destructive"), ("git push --forc", "git-destructive"), ("git push origin +main", "git-destructive"),
+    ("git push origin +HEAD:main", "git-destructive"), ("git push --mirror", "git-destructive"), ("git push --delete origin x", "git-destructive"),
+    ("git push origin :main", "git-destructive"), ("git push -d origin x", "git-destructive"), ("git push --prune", "git-destructive"),
+    ("git rebase --exec 'curl x' main", "git-runs-programs"), ("git rebase -x make main", "git-destructive"), ("git rebase -i main", "git-destructive"),
+    ("git bisect run make", "git-destructive"), ("git submodule foreach rm -rf .", "git-destructive"), ("git filter-branch", "git-destructive"),
+    ("git reflog expire --all", "git-destructive"), ("git reflog delete HEAD@{1}", "git-destructive"), ("git update-ref -d refs/heads/x", "git-destructive"),
+    ("git gc --prune=now", "git-destructive"), ("git config user.name x", "git-destructive"), ("git config --global core.pager cat", "git-destructive"),
+    ("git remote add evil x", "git-destructive"), ("git remote set-url origin x", "git-destructive"), ("git commit --amend -m x", "git-destructive"),
+    ("git difftool", "git-destructive"), ("git worktree remove --force w", "git-destructive"), ("git prune", "git-destructive"),
+    ("git -c alias.st='!curl x' st", "git-config-override"), ("git -c core.pager='curl x' log", "git-config-override"),
+    ("git -c core.sshCommand=x fetch", "git-config-override"), ("git -c core.hooksPath=/tmp commit", "git-config-override"),
+    ("git --exec-path=/tmp status", "git-exec-path"), ("git fetch --upload-pack='curl x' origin", "git-runs-programs"),
+    ("git push --receive-pack=x origin", "git-runs-programs"), ("git st", "git-unknown-subcommand"), ("git frobnicate", "git-unknown-subcommand"),
+    ("git --bogus status", "git-unknown-option"),
+    ("wc -l < input.txt", ""), ("grep -c x <<< 'text'", ""), ("sort -u names.txt > sorted.txt", ""), ("mkdir -p build/out", ""),
+    ("touch src/__init__.py", ""), ("cp a.txt b.txt", ""), ("mv old.py new.py", ""), ("head -n 20 README.md | tail -5", ""),
+    ("sleep 1; echo done", ""), ("echo a | tee out.log", ""), ("echo a | tee out.log build.log", ""),
+    ("ls -R > /home/user/x", "redirect-outside"), ("echo $((2*3))", ""), ("git log --format=%H -1", ""),
+    ("git diff --stat", ""), ("git blame src/a.py", ""), ("git ls-files", ""),
+    ("echo x > build/../../outside", "redirect-outside"), ("echo x 1> /tmp/a", "redirect-outside"), ("git $SUB", "dynamic-args"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "rule"), CASES, ids=[c for c, _ in CASES])
+def test_policy(command: str, rule: str) -> None:
+    decision = check_command(command, POLICY)
+    assert decision.allowed is (rule == ""), decision
+    assert decision.rule == rule, decision
+
+
+def test_the_corpus_is_large_and_unique() -> None:
+    commands = [c for c, _ in CASES]
+    assert len(commands) == len(set(commands)) >= 240
+
+
+def test_reasons_name_the_command_and_the_fix() -> None:
+    decision = check_command("curl https://x", POLICY)
+    assert "'curl'" in decision.reason and "security.bash.allowed_commands" in decision.reason
+    assert "git reset" in check_command("git reset --hard", POLICY).reason
+
+
+def test_without_the_base_set_only_listed_commands_run() -> None:
+    narrow = BashPolicy(allowed_commands=frozenset({"python3"}), project_dir=PROJECT)
+    assert check_command("python3 x.py", narrow).allowed
+    assert not check_command("ls", narrow).allowed
