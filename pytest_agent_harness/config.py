@@ -70,6 +70,9 @@ class ToolsConfig:
 class SandboxConfig:
     enabled: bool = True
     auto_allow_bash_if_sandboxed: bool = True
+    fail_if_unavailable: bool = False
+    allowed_domains: tuple[str, ...] = ()
+    deny_read: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,6 +226,9 @@ SECURITY_FIELDS = [
 SANDBOX_FIELDS = [
     Field("enabled", "bool", True),
     Field("auto_allow_bash_if_sandboxed", "bool", True),
+    Field("fail_if_unavailable", "bool", False),
+    Field("allowed_domains", "list[str]", []),
+    Field("deny_read", "list[str]", []),
 ]
 BASH_FIELDS = [
     Field("allowed_commands", "list[str]", []),
@@ -506,7 +512,13 @@ class _Loader:
         return SecurityConfig(
             permission_mode=values["permission_mode"],
             allowed_paths=tuple(values["allowed_paths"]),
-            sandbox=SandboxConfig(**sandbox),
+            sandbox=SandboxConfig(
+                enabled=sandbox["enabled"],
+                auto_allow_bash_if_sandboxed=sandbox["auto_allow_bash_if_sandboxed"],
+                fail_if_unavailable=sandbox["fail_if_unavailable"],
+                allowed_domains=tuple(sandbox["allowed_domains"]),
+                deny_read=tuple(sandbox["deny_read"]),
+            ),
             bash=BashConfig(
                 allowed_commands=tuple(bash["allowed_commands"]),
                 inherit_base=bash["inherit_base"],

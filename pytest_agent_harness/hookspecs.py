@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .config import Config
+    from .security.decision import Decision
     from .trackers.base import Tracker
 
 PROJECT = "agent_harness"
@@ -33,4 +36,14 @@ def agent_harness_make_tracker(config: Config) -> Tracker | None:
 
     Called once per run (and by ``status``) after the config is loaded; the first non-None
     answer wins.
+    """
+
+
+@hookspec
+def agent_harness_validate_command(argv: list[str], project_dir: Path) -> Decision | None:
+    """Check one allowed command the agent is about to run through Bash.
+
+    Called for every command that passed the allowlist, with its literal argv; return a
+    denying ``Decision`` (``pytest_agent_harness.security.decision.deny``) to stop it, or None.
+    Every plugin is asked; any denial wins.
     """

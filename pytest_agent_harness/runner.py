@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .display import Display
 from .errors import ConfigError, ConfigProblem, ExitCode
@@ -27,7 +27,7 @@ from .trackers.base import Progress, Tracker
 from .transcript import Transcript, session_log_path
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .config import Config, SandboxConfig
 
 SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
 
@@ -50,6 +50,22 @@ class RunResult:
     exit_code: ExitCode
     reason: str
     progress: Progress
+
+
+CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
+
+
+def sandbox_settings(sandbox: SandboxConfig) -> dict[str, Any]:
+    """The SDK's sandbox option, every safety-relevant setting explicit."""
+    return {
+        "enabled": True,
+        "autoAllowBashIfSandboxed": sandbox.auto_allow_bash_if_sandboxed,
+        "allowUnsandboxedCommands": False,
+        "failIfUnavailable": sandbox.fail_if_unavailable,
+        "network": {"allowedDomains": list(sandbox.allowed_domains)},
+        "filesystem": {"denyRead": list(sandbox.deny_read)},
+        "credentials": {"envVars": [{"name": n, "mode": "deny"} for n in CREDENTIAL_VARIABLES]},
+    }
 
 
 def make_tracker(config: Config) -> Tracker:
@@ -306,15 +322,7 @@ class Runner:
                 **self.extra_env,
             },
             max_turns=config.max_turns,
-            sandbox=(
-                {
-                    "enabled": True,
-                    "autoAllowBashIfSandboxed": sandbox.auto_allow_bash_if_sandboxed,
-                    "allowUnsandboxedCommands": False,
-                }
-                if sandbox.enabled
-                else None
-            ),
+            sandbox=sandbox_settings(sandbox) if sandbox.enabled else None,
         )
 
     def _record(

@@ -80,6 +80,7 @@ FIND_ACTIONS = frozenset(
 WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&", "&>|"})
 SAFE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 ARITH_COMPARE = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
+VALIDATED = frozenset({"pkill", "chmod", "init.sh"})
 MAX_DEPTH = 8
 
 
@@ -240,6 +241,8 @@ def _argv(argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
             f"'{name}' is not in the allowed commands "
             f"(security.bash.allowed_commands). Allowed: {allowed}",
         )
+    if base in VALIDATED and any(a is None for a in argv):
+        raise _no("dynamic-args", f"{name}'s arguments must be literal words to be checked")
     if policy.extra_check is not None and all(a is not None for a in argv):
         verdict = policy.extra_check([a or "" for a in argv], policy)
         if verdict is not None and not verdict.allowed:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..session import ToolGuard
+from .mcp import check_mcp
 from .paths import PathPolicy
 
 if TYPE_CHECKING:
@@ -40,11 +42,14 @@ def build_guards(config: Config) -> tuple[ToolGuard, ...]:
     commands = frozenset(bash.allowed_commands) | (
         BASE_COMMANDS if bash.inherit_base else frozenset()
     )
+    from .validators import run_validators
+
     bash_policy = BashPolicy(
         allowed_commands=commands,
         project_dir=config.project_dir,
         writable_paths=config.security.allowed_paths,
         protected=protected,
+        extra_check=lambda argv, policy: run_validators(argv, policy, bash.extra_validators),
     )
 
     def check_bash(tool: str, tool_input: Mapping[str, Any]) -> str | None:
@@ -54,4 +59,9 @@ def build_guards(config: Config) -> tuple[ToolGuard, ...]:
     return (
         ToolGuard(matcher=f"^({FILE_TOOLS})$", check=policy.check, rule="file paths"),
         ToolGuard(matcher="^Bash$", check=check_bash, rule="bash"),
+        ToolGuard(
+            matcher="^mcp__.*",
+            check=functools.partial(check_mcp, config.security.tool_restrictions),
+            rule="mcp",
+        ),
     )
