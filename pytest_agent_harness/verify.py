@@ -44,6 +44,8 @@ def run_checks(
     checks += config_checks
     if config is not None:
         checks += check_mcp_commands(config)
+        checks.append(check_allowlist(config))
+        checks.append(check_sandbox(config))
     checks.append(check_git(project_dir))
     if live and config is not None:
         checks.append(check_live(config))
@@ -167,6 +169,37 @@ def check_mcp_commands(config: Config) -> list[Check]:
                 )
             )
     return checks
+
+
+def check_allowlist(config: Config) -> Check:
+    """Warn about allowed programs that can run anything: the allowlist cannot see inside them."""
+    from .security.bash import BASE_COMMANDS, CODE_RUNNERS
+
+    bash = config.security.bash
+    allowed = set(bash.allowed_commands) | (BASE_COMMANDS if bash.inherit_base else set())
+    runners = sorted(allowed & CODE_RUNNERS)
+    if runners:
+        return Check(
+            level="WARN",
+            name="bash allowlist",
+            message=f"{', '.join(runners)} can run arbitrary code; keep the OS sandbox on",
+        )
+    return Check(level="PASS", name="bash allowlist", message=f"{len(allowed)} commands")
+
+
+def check_sandbox(config: Config) -> Check:
+    if not config.security.sandbox.enabled:
+        return Check(level="WARN", name="sandbox", message="disabled (security.sandbox.enabled)")
+    missing = [tool for tool in ("bwrap", "socat") if shutil.which(tool) is None]
+    if not missing or sys.platform == "darwin":
+        return Check(level="PASS", name="sandbox", message="enabled; bwrap and socat found")
+    level: Level = "FAIL" if config.security.sandbox.fail_if_unavailable else "WARN"
+    return Check(
+        level=level,
+        name="sandbox",
+        message=f"{' and '.join(missing)} not installed: Bash would run unsandboxed "
+        "(apt-get install bubblewrap socat)",
+    )
 
 
 def check_git(project_dir: Path) -> Check:
