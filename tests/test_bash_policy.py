@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_agent_harness.config import ExtraValidator
 from pytest_agent_harness.security.bash import BASE_COMMANDS, BashPolicy, check_command
+from pytest_agent_harness.security.validators import run_validators
 
 PROJECT = Path("/tmp/agent-harness-policy-project")
 POLICY = BashPolicy(
@@ -131,3 +133,46 @@ def test_without_the_base_set_only_listed_commands_run() -> None:
     narrow = BashPolicy(allowed_commands=frozenset({"python3"}), project_dir=PROJECT)
     assert check_command("python3 x.py", narrow).allowed
     assert not check_command("ls", narrow).allowed
+
+
+VALIDATED = BashPolicy(
+    allowed_commands=BASE_COMMANDS | {"pkill", "chmod", "./init.sh"},
+    project_dir=PROJECT,
+    extra_check=lambda argv, policy: run_validators(
+        argv,
+        policy,
+        {
+            "pkill": ExtraValidator(allowed_targets=("node", "vite*")),
+            "chmod": ExtraValidator(allowed_modes=("+x", "755")),
+        },
+    ),
+)
+
+VALIDATOR_CASES = [
+    ("pkill node", ""), ("pkill -f vite-dev", ""), ("pkill -9 node", ""), ("pkill python", "pkill"),
+    ("pkill -f 'node server.js'", "pkill"), ("pkill", "pkill"), ("pkill $NAME", "dynamic-args"),
+    ("chmod +x init.sh", ""), ("chmod 755 scripts/run.sh", ""), ("chmod 777 x", "chmod"), ("chmod -R +x .", "chmod"),
+    ("chmod +x /usr/bin/x", "chmod"), ("chmod +x ../x", "chmod"), ("chmod +x", "chmod"), ("chmod u+s x", "chmod"),
+    ("./init.sh", ""), ("./init.sh --fast", ""), ("bash init.sh", "not-allowed"), ("src/init.sh", "not-allowed"),
+    ("sh ./init.sh", "not-allowed"), ("./init.sh && pkill node", ""), ("./init.sh; pkill sshd", "pkill"),
+    ("timeout 5 pkill java", "pkill"), ("env chmod 777 x", "chmod"),
+    ("chmod --recursive +x .", "chmod"), ("pkill -f node && chmod +x a", ""),
+    ("ls | pkill -f ssh", "pkill"), ("echo $(chmod 777 a)", "chmod"),
+    ("kill -9 1", "not-allowed"), ("killall node", "not-allowed"), ("chown root x", "not-allowed"),
+    ("nohup ./init.sh &", ""), ("xargs chmod 777", "not-allowed"), ("pkill -u root node", "pkill"),
+    ("rm -rf /", "not-allowed"), ("dd if=/dev/zero of=x", "not-allowed"), ("mkfs.ext4 /dev/sda", "not-allowed"),
+    ("shutdown now", "not-allowed"), ("reboot", "not-allowed"), ("crontab -e", "not-allowed"),
+    ("nc -l 4444", "not-allowed"), ("scp x host:", "not-allowed"), ("chmod 755 init.sh && ./init.sh", ""),
+    ("pkill vite", ""), ("pkill vite-server", ""), ("chmod +x ./scripts/a.sh", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "rule"), VALIDATOR_CASES, ids=[c for c, _ in VALIDATOR_CASES])
+def test_extra_validators(command: str, rule: str) -> None:
+    decision = check_command(command, VALIDATED)
+    assert decision.allowed is (rule == ""), decision
+    assert decision.rule == rule, decision
+
+
+def test_corpus_total_is_at_least_300() -> None:
+    assert len(CASES) + len(VALIDATOR_CASES) >= 300

@@ -1,0 +1,51 @@
+"""Time the bash policy on the test corpus: median and p95 microseconds per command.
+
+Every command is checked in each of several interleaved rounds (the first round, which builds
+the parser, is not counted). Target: median under 200 microseconds per command.
+
+    python bench/bash_policy.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from test_bash_policy import CASES, POLICY, VALIDATED, VALIDATOR_CASES
+
+from pytest_agent_harness.security.bash import check_command
+
+TARGET_US = 200.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    corpus = [(c, POLICY) for c, _ in CASES] + [(c, VALIDATED) for c, _ in VALIDATOR_CASES]
+    for command, policy in corpus:  # warm-up: parser construction, imports
+        check_command(command, policy)
+    per_command: list[list[float]] = [[] for _ in corpus]
+    for _ in range(args.rounds):
+        for index, (command, policy) in enumerate(corpus):
+            start = time.perf_counter()
+            check_command(command, policy)
+            per_command[index].append((time.perf_counter() - start) * 1e6)
+    medians = sorted(statistics.median(times) for times in per_command)
+    median = statistics.median(medians)
+    p95 = medians[int(len(medians) * 0.95)]
+    verdict = "holds" if median < TARGET_US else "MISSED"
+    print(f"bash policy: {len(corpus)} commands x {args.rounds} rounds")
+    print(
+        f"  median {median:7.1f} us/command   p95 {p95:7.1f} us   target median < {TARGET_US:g} us   {verdict}"
+    )
+    return 0 if median < TARGET_US else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
