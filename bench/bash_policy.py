@@ -42,7 +42,8 @@ def main() -> int:
     verdict = "holds" if median < TARGET_US else "MISSED"
     print(f"bash policy: {len(corpus)} commands x {args.rounds} rounds")
     print(
-        f"  median {median:7.1f} us/command   p95 {p95:7.1f} us   target median < {TARGET_US:g} us   {verdict}"
+        f"  median {median:7.1f} us/command   p95 {p95:7.1f} us   "
+        f"target median < {TARGET_US:g} us   {verdict}"
     )
     return 0 if median < TARGET_US else 1
 
