@@ -8,6 +8,7 @@ becomes a one-line message on stderr and its documented exit code. Only ``consol
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -174,4 +175,11 @@ def _run(args: argparse.Namespace, project_dir: Path, harness_dir: Path | None) 
 
 def console_main() -> None:
     """Entry point of the ``agent-harness`` script."""
-    sys.exit(main())
+    code = main()
+    if code == ExitCode.INTERRUPTED:
+        # State is saved; do not let interpreter shutdown wait on threads still reading from
+        # a CLI that was interrupted mid-answer: a second Ctrl+C must exit at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

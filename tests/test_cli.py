@@ -175,3 +175,14 @@ def test_verify_live_makes_one_round_trip(
     assert "PASS  live API: model " in out
     assert len(model.requests) == 1
     assert model.requests[0].last_user_text.startswith("Reply with the single word OK")
+
+
+def test_verify_names_code_runners_and_the_sandbox_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    _verify(tmp_path, monkeypatch, ANTHROPIC_API_KEY="sk-ant-api03-" + "k" * 90)
+    out = capsys.readouterr().out
+    assert "WARN  bash allowlist: env, git, nice, nohup, pytest, python3, timeout can run" in out
+    assert "sandbox:" in out

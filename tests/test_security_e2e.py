@@ -109,6 +109,10 @@ def test_file_tools_stay_inside_the_project(
         tool_use("Read", {"file_path": str(outside / "secret.txt")}),
         tool_use("Read", {"file_path": str(project / "link" / "secret.txt")}),
         tool_use("Write", {"file_path": str(config), "content": "max_turns = 1\n"}),
+        tool_use("Read", {"file_path": str(config)}),
+        tool_use(
+            "Edit", {"file_path": str(config), "old_string": "max_iterations", "new_string": "x"}
+        ),
         tool_use("Glob", {"pattern": "*", "path": str(outside)}),
         tool_use("Write", {"file_path": str(project / "inside.txt"), "content": "fine"}),
     ]
@@ -120,7 +124,8 @@ def test_file_tools_stay_inside_the_project(
     assert config.read_text() == original
     assert (project / "inside.txt").read_text() == "fine"
     results = all_results(model)
-    assert [r["is_error"] for r in results] == [True] * 6 + [False]
+    assert [r["is_error"] for r in results] == [True] * 5 + [False, True, True, False]
+    assert "belongs to the harness" in results[6]["content"]
     assert not any("do not read" in r["content"] for r in results)
 
 
