@@ -160,17 +160,21 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, project_dir: Path, harness_dir: Path | None) -> int:
-    from .config import load_config
-    from .runner import Runner
-
     overrides: dict[str, object] = {}
     if args.max_iterations is not None:
         overrides["max_iterations"] = args.max_iterations
     if args.model:
         overrides["model"] = args.model
+    return run_harness(project_dir, harness_dir, overrides)
+
+
+def run_harness(project_dir: Path, harness_dir: Path | None, overrides: dict[str, object]) -> int:
+    """Load the config and run the loop: what ``run`` and ``pytest --agent-harness`` share."""
+    from .config import load_config
+    from .runner import Runner
+
     config = load_config(project_dir, harness_dir, overrides=overrides)
-    result = Runner(config).run()
-    return result.exit_code
+    return int(Runner(config).run().exit_code)
 
 
 def console_main() -> None:

@@ -188,6 +188,8 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     phases: tuple[Phase, ...] = ()
     init_files: tuple[InitFile, ...] = ()
+    pytest_selection: tuple[str, ...] = ()
+    """Tests named on a ``pytest --agent-harness`` command line, for the pytest tracker."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Where ``model`` and ``max_iterations`` came from (command line, environment, ...)."""
 
@@ -300,6 +302,10 @@ INIT_FILE_FIELDS = [
 ]
 
 
+def _selection(value: object) -> tuple[str, ...]:
+    return tuple(str(a) for a in value) if isinstance(value, (list, tuple)) else ()
+
+
 def load_config(
     project_dir: Path,
     harness_dir: Path | None = None,
@@ -387,6 +393,7 @@ class _Loader:
             git=GitConfig(**reader.table(reader.subtable(data, "", "git"), "git", GIT_FIELDS)),
             phases=self._phases(data.get("phases")),
             init_files=self._init_files(data.get("init_files", [])),
+            pytest_selection=_selection(overrides.get("pytest_selection")),
             sources=sources,
         )
         if reader.problems:

@@ -1,3 +1,88 @@
-"""The pytest11 entry point. It is loaded into every pytest run, so it imports nothing heavy."""
+"""The pytest11 plugin: ``pytest --agent-harness [args]`` runs the harness on the rootdir project.
+
+It is loaded into every pytest run of everyone who installs the package, so it imports nothing
+heavy and does nothing unless ``--agent-harness`` is given. With the flag, the paths, ``-k``
+and ``-m`` given become the selection the ``pytest`` tracker checks: ``pytest --agent-harness
+tests/legacy`` means "work until tests/legacy passes". The pytest runs the harness makes never
+start the harness again.
+"""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+INNER_RUN_VARIABLE = "AGENT_HARNESS_INNER_RUN"  # the same name trackers/evidence.py sets
+
+HARNESS_HELP = "run the agent harness on this project until its tracker says complete"
+DIR_HELP = "harness dir holding config.toml (default: ROOTDIR/.agent-harness)"
+ITERATIONS_HELP = "stop after this many agent sessions"
+MODEL_HELP = "model for the agent (overrides the config)"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agent-harness", "agent harness")
+    group.addoption("--agent-harness", action="store_true", default=False, help=HARNESS_HELP)
+    group.addoption("--agent-harness-dir", default=None, help=DIR_HELP)
+    group.addoption("--agent-max-iterations", type=int, default=None, help=ITERATIONS_HELP)
+    group.addoption("--agent-model", default=None, help=MODEL_HELP)
+    parser.addini("agent_harness_dir", DIR_HELP)
+    parser.addini("agent_max_iterations", ITERATIONS_HELP)
+    parser.addini("agent_model", MODEL_HELP)
+
+
+def _setting(config: pytest.Config, option: str, ini: str) -> str | None:
+    value = config.getoption(option)
+    if value is None:
+        value = config.getini(ini) or None
+    return None if value is None else str(value)
+
+
+def selection(config: pytest.Config) -> list[str]:
+    """The tests the user named (paths made relative to the rootdir), ``-k`` and ``-m``."""
+    args: list[str] = []
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        invoked = Path(config.invocation_params.dir)
+        for arg in config.args:
+            path, sep, rest = str(arg).partition("::")
+            relative = os.path.relpath(invoked / path, config.rootpath)
+            args.append(relative + sep + rest)
+    keyword = config.getoption("keyword")
+    marker = config.getoption("markexpr")
+    if keyword:
+        args += ["-k", str(keyword)]
+    if marker:
+        args += ["-m", str(marker)]
+    return args
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if not config.getoption("agent_harness") or config.getoption("help"):
+        return None
+    if os.environ.get(INNER_RUN_VARIABLE):
+        return None  # a pytest run the harness itself started: just run the tests
+    from .cli import run_harness
+    from .errors import HarnessError, UsageError
+
+    project = Path(str(config.rootpath))
+    harness_dir = _setting(config, "agent_harness_dir", "agent_harness_dir")
+    iterations = _setting(config, "agent_max_iterations", "agent_max_iterations")
+    try:
+        if iterations is not None and (not iterations.isdigit() or int(iterations) < 1):
+            raise UsageError(
+                f"agent_max_iterations must be a whole number >= 1, got {iterations!r}"
+            )
+        overrides: dict[str, object] = {"pytest_selection": selection(config)}
+        if iterations is not None:
+            overrides["max_iterations"] = int(iterations)
+        model = _setting(config, "agent_model", "agent_model")
+        if model:
+            overrides["model"] = model
+        directory = (project / harness_dir).resolve() if harness_dir else None
+        return run_harness(project, directory, overrides)
+    except HarnessError as exc:
+        print(f"agent-harness: error: {exc}")
+        return int(exc.exit_code)

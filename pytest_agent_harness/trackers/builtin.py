@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..hookspecs import hookimpl
@@ -20,9 +20,7 @@ def agent_harness_tracker_types() -> list[str]:
     return list(BUILTIN)
 
 
-def evidence_source(
-    config: Config, kind: str, selection: Sequence[str] = ()
-) -> Callable[[], Evidence]:
+def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
     """A function that gathers fresh evidence of the given kind each time it is called."""
     from .evidence import junit_evidence, pytest_evidence
 
@@ -32,7 +30,7 @@ def evidence_source(
     return lambda: pytest_evidence(
         config.project_dir,
         config.harness_dir,
-        args=(*tracking.pytest_args, *selection),
+        args=(*tracking.pytest_args, *config.pytest_selection),
         command=tracking.pytest_command,
         timeout=tracking.pytest_timeout,
     )
