@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many sessions in this invocation (overrides the config)",
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
+    status = sub.add_parser(
+        "status",
+        parents=[location],
+        help="tracker progress measured now, and the ledger's totals; --check is a CI gate",
+        description="Evaluate the tracker's evidence now (never trusting stored state).",
+    )
+    status.add_argument(
+        "--check", action="store_true", help="exit 0 only when complete and untampered, else 1"
+    )
+    status.add_argument("--json", action="store_true", help="print a machine-readable status")
+    status.add_argument("--junit-xml", type=Path, help="also write the items as JUnit test cases")
     sub.add_parser(
         "demo",
         parents=[location],
@@ -151,6 +162,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return print_checks(checks)
     if args.command == "run":
         return _run(args, project_dir, harness_dir)
+    if args.command == "status":
+        from .status import run_status
+
+        return run_status(
+            project_dir,
+            harness_dir,
+            check=args.check,
+            as_json_output=args.json,
+            junit_xml=args.junit_xml,
+        )
     if args.command == "demo":
         from .demo import run_demo
 

@@ -27,6 +27,8 @@ class ChecklistTracker:
     """The feature list the initializer wrote, checked against its baseline and the evidence."""
 
     name = "json_checklist"
+    readonly = False
+    """True for a gate that looks without repairing (``status``)."""
 
     def __init__(
         self,
@@ -77,7 +79,8 @@ class ChecklistTracker:
         baseline = Baseline.load(self.harness_dir)
         if baseline.items is None:
             baseline.items = data
-            baseline.save(self.harness_dir)
+            if not self.readonly:
+                baseline.save(self.harness_dir)
             return []
         field = self.passing_field
         current = {fingerprint(entry, field): entry for entry in data}
@@ -93,7 +96,8 @@ class ChecklistTracker:
         # removed or reworded items, a "new" item is most likely a rewording.
         dropped = [entry for entry in data if fingerprint(entry, field) not in known]
         data[:] = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
-        write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        if not self.readonly:
+            write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         warnings = [
             f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
             "restored from the baseline. Never remove or reword items."
@@ -158,7 +162,7 @@ class ChecklistTracker:
                 if entry.get(self.passing_field) is not truth:
                     entry[self.passing_field] = truth
                     changed = True
-        if changed:
+        if changed and not self.readonly:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return claims
 
