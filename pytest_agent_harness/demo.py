@@ -1,142 +1,99 @@
 """``agent-harness demo``: a whole run, offline, on the scripted model.
 
-The real Claude Code CLI runs real tools in a fresh project; only the model is scripted. The
-initializer session writes a feature list, the coding session builds the feature, checks it with
-Bash and marks the items passing, and the json_checklist tracker ends the run as complete.
+The demo project is the ``pytest-refactor`` example: a small package whose unittest suite is to
+be migrated to idiomatic pytest without losing a test. The real Claude Code CLI runs real tools
+(Read, Write, Bash running pytest) in a fresh copy; only the model is scripted, and it also tries
+one command the policy denies. The harness runs pytest itself, sees every baseline test pass,
+and commits the result.
 """
 
 from __future__ import annotations
 
-import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .display import Display
-from .errors import ExitCode
+from .errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from .testing import Reply
 
-DEMO_CONFIG = """\
-# A two-phase project: the initializer writes the feature list once, coding sessions follow.
-max_turns = 30
-auto_continue_delay = 0
-post_run_instructions = "Try it: python3 greet.py World"
+DEMO_PROJECT = Path(__file__).parent / "demo_project"
 
-[tools]
-builtin = ["Read", "Write", "Edit", "Glob", "Grep", "Bash"]
+MIGRATED = """\
+import pytest
 
-[security]
-permission_mode = "acceptEdits"
+from textstats import average_word_length, top_words, word_count, words
 
-[security.sandbox]
-enabled = false
 
-[security.bash]
-allowed_commands = ["python3"]
+@pytest.fixture
+def text():
+    return "The cat and the hat."
 
-[tracking]
-type = "json_checklist"
-file = "feature_list.json"
 
-[[phases]]
-name = "initializer"
-prompt = "file:prompts/initializer.md"
-run_once = true
-condition = "not_exists:feature_list.json"
+class TestWords:
+    def test_words_are_lower_case(self, text):
+        assert words(text) == ["the", "cat", "and", "the", "hat"]
 
-[[phases]]
-name = "coding"
-prompt = "file:prompts/coding.md"
+    def test_apostrophes_are_kept(self):
+        assert words("Don't stop") == ["don't", "stop"]
+
+    def test_word_count(self, text):
+        assert word_count(text) == 5
+
+    def test_empty_text_has_no_words(self):
+        assert word_count("") == 0
+
+
+class TestTopWords:
+    def test_most_common_first(self):
+        assert top_words("b a b c b a", 2) == [("b", 3), ("a", 2)]
+
+    def test_ties_are_alphabetical(self):
+        assert top_words("z y x", 3) == [("x", 1), ("y", 1), ("z", 1)]
+
+    def test_average_word_length(self):
+        assert average_word_length("ab abcd") == pytest.approx(3.0)
+
+    def test_average_of_nothing_raises(self):
+        with pytest.raises(ValueError, match="no words"):
+            average_word_length("...")
 """
-
-INITIALIZER_PROMPT = """\
-Read app_spec.txt and write feature_list.json: a JSON array of items, each
-{"description": ..., "steps": [...], "passes": false}. Do not implement anything yet.
-"""
-
-CODING_PROMPT = """\
-Pick the first item in feature_list.json whose "passes" is false, implement it, run it to
-check it really works, and only then set its "passes" to true. Never edit descriptions or
-remove items.
-"""
-
-APP_SPEC = "A command-line greeter: `python3 greet.py NAME` prints `Hello, NAME!`.\n"
-
-FEATURES = [
-    {
-        "description": "greet.py prints a greeting for the name given",
-        "steps": ["run python3 greet.py World", "see Hello, World!"],
-        "passes": False,
-    },
-    {
-        "description": "greet.py without a name greets the world",
-        "steps": ["run python3 greet.py", "see Hello, world!"],
-        "passes": False,
-    },
-]
-
-GREET = """\
-import sys
-
-name = sys.argv[1] if len(sys.argv) > 1 else "world"
-print(f"Hello, {name}!")
-"""
-
-
-def write_project(project_dir: Path) -> None:
-    """Lay out the demo project: config, prompts, spec."""
-    harness = project_dir / ".agent-harness"
-    (harness / "prompts").mkdir(parents=True, exist_ok=True)
-    (harness / "config.toml").write_text(DEMO_CONFIG, encoding="utf-8")
-    (harness / "prompts" / "initializer.md").write_text(INITIALIZER_PROMPT, encoding="utf-8")
-    (harness / "prompts" / "coding.md").write_text(CODING_PROMPT, encoding="utf-8")
-    (project_dir / "app_spec.txt").write_text(APP_SPEC, encoding="utf-8")
 
 
 def demo_script(project_dir: Path) -> list[Reply]:
-    """What the scripted model says, turn by turn, across both sessions."""
+    """What the scripted model says, turn by turn."""
     from .testing import Turn, text, tool_use
 
-    features = project_dir / "feature_list.json"
+    tests = str(project_dir / "tests" / "test_textstats.py")
     return [
-        # Session 1: initializer.
+        Turn(text("Reading the legacy suite."), tool_use("Read", {"file_path": tests})),
         Turn(
-            text("I'll read the spec."),
-            tool_use("Read", {"file_path": str(project_dir / "app_spec.txt")}),
-        ),
-        Turn(
-            text("Writing the feature list."),
-            tool_use(
-                "Write", {"file_path": str(features), "content": json.dumps(FEATURES, indent=2)}
+            text(
+                "Rewriting it with fixtures, plain asserts and pytest.raises, keeping every test."
             ),
-        ),
-        Turn(text("The feature list is written; coding starts next session.")),
-        # Session 2: coding.
-        Turn(text("Reading the feature list."), tool_use("Read", {"file_path": str(features)})),
-        Turn(
-            text("Implementing greet.py."),
-            tool_use("Write", {"file_path": str(project_dir / "greet.py"), "content": GREET}),
+            tool_use("Write", {"file_path": tests, "content": MIGRATED}),
         ),
         Turn(
-            text("Checking both features for real."),
-            tool_use("Bash", {"command": "python3 greet.py World && python3 greet.py"}),
+            text("Running the suite."),
+            tool_use("Bash", {"command": "python3 -m pytest -q tests"}),
         ),
         Turn(
-            text("Both work; marking them passing."),
-            tool_use(
-                "Edit",
-                {
-                    "file_path": str(features),
-                    "old_string": '"passes": false',
-                    "new_string": '"passes": true',
-                    "replace_all": True,
-                },
-            ),
+            text("Let me check the pytest docs online."),
+            tool_use("Bash", {"command": "curl -s https://docs.pytest.org/"}),
         ),
-        Turn(text("All features pass.")),
+        Turn(text("No network needed: the migration is done and all 9 tests pass.")),
     ]
+
+
+def write_project(project_dir: Path) -> None:
+    """Copy the demo project into ``project_dir`` and commit it as the starting point."""
+    from .gitops import commit_all
+
+    shutil.copytree(DEMO_PROJECT, project_dir, dirs_exist_ok=True)
+    commit_all(project_dir, "The legacy project before the migration")
 
 
 def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCode:
@@ -150,21 +107,19 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
         project_dir = Path(tempfile.mkdtemp(prefix="agent-harness-demo-"))
     project_dir = project_dir.resolve()
     if (project_dir / ".agent-harness" / "config.toml").exists():
-        from .errors import UsageError
-
         raise UsageError(
             f"{project_dir} already has .agent-harness/config.toml; "
             "give the demo an empty --project-dir"
         )
     project_dir.mkdir(parents=True, exist_ok=True)
     write_project(project_dir)
-    display.line(f"Demo project: {project_dir}")
+    display.line(f"Demo project: {project_dir} (the pytest-refactor example)")
     with (
         tempfile.TemporaryDirectory(prefix="agent-harness-demo-home-") as home,
         ScriptedModel(demo_script(project_dir)) as model,
     ):
         env = model.env(config_dir=project_dir / ".agent-harness" / "claude", home=Path(home))
         display.line(f"Scripted model listening on {model.url} (no network, no credentials)")
-        config = load_config(project_dir)
+        config = load_config(project_dir, overrides={"max_iterations": 3})
         result = Runner(config, display, extra_env=env).run()
     return result.exit_code

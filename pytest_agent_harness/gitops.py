@@ -143,6 +143,14 @@ def changed_paths(project_dir: Path, since: str) -> list[str]:
     return [p for p in str(out).split("\0") if p]
 
 
+def changed_since_head(project_dir: Path) -> set[str] | None:
+    """Paths that differ from HEAD (untracked ones included); None when there is no commit yet."""
+    with _repo(project_dir) as repo:
+        if not repo.head.is_valid():
+            return None
+    return set(changed_paths(project_dir, "HEAD"))
+
+
 def checkpoint(
     project_dir: Path,
     since: str,
@@ -150,7 +158,14 @@ def checkpoint(
     author: str = DEFAULT_AUTHOR,
 ) -> Checkpoint:
     """Commit what changed since the snapshot ``since``; nothing else, and nothing if unchanged."""
-    paths = changed_paths(project_dir, since)
+    return commit_paths(project_dir, changed_paths(project_dir, since), message, author)
+
+
+def commit_paths(
+    project_dir: Path, paths: Sequence[str], message: str, author: str = DEFAULT_AUTHOR
+) -> Checkpoint:
+    """Commit exactly these paths (relative to the project), whatever else is staged."""
+    paths = list(paths)
     if not paths:
         return Checkpoint(commit=None, paths=())
     with _repo(project_dir) as repo, _pathspec_file(paths) as spec:
@@ -194,3 +209,13 @@ def snapshot_refs(project_dir: Path) -> Mapping[str, str]:
     with _repo(project_dir) as repo:
         out = repo.git.for_each_ref("--format=%(refname) %(objectname)", REF_PREFIX)
     return dict(line.split(" ", 1) for line in str(out).splitlines() if line)
+
+
+def commit_all(project_dir: Path, message: str, author: str = DEFAULT_AUTHOR) -> str:
+    """Initialise a repository if needed and commit everything in it (used to set up the demo)."""
+    preflight(project_dir)
+    with _repo(project_dir) as repo:
+        env = _identity(author)
+        repo.git.add("-A", env=env)
+        repo.git.commit("-m", message, env=env)
+        return str(repo.head.commit.hexsha)

@@ -132,6 +132,7 @@ class Runner:
             state.init_files_copied = True
             self.store.save(state)
         progress = self.progress = self.tracker.evaluate()
+        self._commit_harness_files(progress)
         self.display.line(
             f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"
         )
@@ -421,6 +422,29 @@ class Runner:
         elif result.commit:
             self.display.line(f"Committed {result.commit[:10]}: {len(result.paths)} file(s)")
         return result.commit
+
+    def _commit_harness_files(self, progress: Progress) -> None:
+        """Commit what the harness itself added (its .gitignore, the tamper baseline)."""
+        if not self.config.git.commit:
+            return
+        from . import gitops
+
+        root = self.config.project_dir
+        candidates = [
+            path.relative_to(root).as_posix()
+            for path in (
+                self.config.harness_dir / ".gitignore",
+                self.config.harness_dir / "baseline.json",
+            )
+            if path.exists() and root in path.parents
+        ]
+        changed = gitops.changed_since_head(root)
+        wanted = [p for p in candidates if changed is None or p in changed]
+        if wanted:
+            message = f"agent-harness: baseline, {progress.summary()}"
+            result = gitops.commit_paths(root, wanted, message, self.config.git.author)
+            if result.error:
+                self.display.warn(f"could not commit the harness's files ({result.error})")
 
     def _wait(self, seconds: float, reason: str) -> None:
         """Sleep, with a line now and then so a long wait in a CI log is visibly alive."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,14 +27,26 @@ def test_demo_runs_to_completion_in_a_subprocess(tmp_path: Path) -> None:
         timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "COMPLETE: complete" in done.stdout
-    assert "> Bash: python3 greet.py World" in done.stdout
-    features = json.loads((project / "feature_list.json").read_text())
-    assert all(item["passes"] is True for item in features)
-    greeting = subprocess.run(
-        [sys.executable, str(project / "greet.py"), "Ada"], capture_output=True, text=True
+    out = done.stdout
+    assert "COMPLETE: complete" in out
+    assert "Progress: 9/9 passing" in out
+    assert "> Bash: python3 -m pytest -q tests" in out
+    assert "x denied Bash: 'curl' is not in the allowed commands" in out
+    migrated = (project / "tests" / "test_textstats.py").read_text()
+    assert "unittest" not in migrated and "pytest.raises" in migrated
+    log = subprocess.run(
+        ["git", "-C", str(project), "log", "--format=%s"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert log[0] == "agent-harness: session 1 (migrate): 9/9 passing"
+    assert (
+        subprocess.run(
+            ["git", "-C", str(project), "status", "--porcelain"], capture_output=True, text=True
+        ).stdout
+        == ""
     )
-    assert greeting.stdout == "Hello, Ada!\n"
     assert list((tmp_path / "home").iterdir()) == []
 
 

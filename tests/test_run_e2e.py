@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from two_phase import demo_script, write_project
 
 from pytest_agent_harness.cli import main
-from pytest_agent_harness.demo import demo_script, write_project
 from pytest_agent_harness.testing import Turn, text, tool_use
 
 pytestmark = pytest.mark.e2e

@@ -252,7 +252,7 @@ def test_five_sessions_commit_what_changed_and_keep_a_safety_ref_each(
     assert refs == [f"refs/agent-harness/session-{n}/start" for n in range(1, 6)]
     # Files that were there before the run (the user's notes, the config) stay untracked.
     assert git(project, "status", "--porcelain").splitlines() == [
-        "?? .agent-harness/",
+        "?? .agent-harness/config.toml",
         "?? my-notes.txt",
     ]
     assert (project / "my-notes.txt").read_text() == "the user's own, never committed\n"
