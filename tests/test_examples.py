@@ -1,0 +1,47 @@
+"""Every example is a complete, valid project: `agent-harness verify` passes on each, offline."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_agent_harness.cli import main
+from pytest_agent_harness.config import load_config
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NAMES = ["claude-ai-clone", "node-junit", "pytest-refactor"]
+
+
+def test_the_examples_are_all_here() -> None:
+    assert sorted(p.name for p in EXAMPLES.iterdir()) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_passes_verify(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if name == "claude-ai-clone" and shutil.which("npx") is None:
+        pytest.skip("its MCP server is started with npx, which is not installed here")
+    project = tmp_path / name
+    shutil.copytree(EXAMPLES / name, project, symlinks=False)
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "e" * 90)
+
+    assert main(["verify", "--project-dir", str(project)]) == 0, capsys.readouterr().out
+    load_config(project)  # and it loads as a config object
+
+
+def test_the_node_example_is_read_through_junit() -> None:
+    config = load_config(EXAMPLES / "node-junit")
+    assert (config.tracking.type, config.tracking.junit_paths) == ("junit", ("reports/*.xml",))
+
+
+def test_the_clone_example_restricts_its_browser() -> None:
+    config = load_config(EXAMPLES / "claude-ai-clone")
+    restriction = config.security.tool_restrictions["mcp__puppeteer__*"]
+    assert restriction.blocked_patterns[0].search('{"url": "file:///etc/passwd"}')
+    assert [p.name for p in config.phases] == ["initializer", "coding"]
