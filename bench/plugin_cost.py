@@ -1,0 +1,58 @@
+"""What the installed plugin costs a plain pytest run, and how fast `agent-harness --help` is.
+
+Runs a small suite N times with the plugin and N times with ``-p no:agent_harness``,
+interleaved, and compares the medians. Target: the plugin adds under 5 %.
+
+    python bench/plugin_cost.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 0.05
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        tests = "\n".join(f"def test_{i}():\n    assert {i} == {i}\n" for i in range(50))
+        (project / "test_many.py").write_text(tests)
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        with_plugin, without = [], []
+        for _ in range(args.runs):
+            with_plugin.append(timed(pytest, project))
+            without.append(timed([*pytest, "-p", "no:agent_harness"], project))
+        helps = [
+            timed([sys.executable, "-m", "pytest_agent_harness", "--help"], project)
+            for _ in range(5)
+        ]
+    a, b = statistics.median(with_plugin), statistics.median(without)
+    overhead = a / b - 1
+    print(f"pytest run, 50 tests, median of {args.runs} interleaved runs:")
+    print(
+        f"  with the plugin {a * 1000:7.1f} ms   without {b * 1000:7.1f} ms   "
+        f"overhead {overhead * 100:+.1f} %   target < {TARGET * 100:.0f} %   "
+        f"{'holds' if overhead < TARGET else 'MISSED'}"
+    )
+    print(f"agent-harness --help: median {statistics.median(helps) * 1000:.0f} ms")
+    return 0 if overhead < TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
