@@ -111,13 +111,6 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("command", "rule"), CASES, ids=[c for c, _ in CASES])
-def test_policy(command: str, rule: str) -> None:
-    decision = check_command(command, POLICY)
-    assert decision.allowed is (rule == ""), decision
-    assert decision.rule == rule, decision
-
-
 def test_the_corpus_is_large_and_unique() -> None:
     commands = [c for c, _ in CASES]
     assert len(commands) == len(set(commands)) >= 240
@@ -167,9 +160,12 @@ VALIDATOR_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("command", "rule"), VALIDATOR_CASES, ids=[c for c, _ in VALIDATOR_CASES])
-def test_extra_validators(command: str, rule: str) -> None:
-    decision = check_command(command, VALIDATED)
+ALL_CASES = [(c, r, POLICY) for c, r in CASES] + [(c, r, VALIDATED) for c, r in VALIDATOR_CASES]
+
+
+@pytest.mark.parametrize(("command", "rule", "policy"), ALL_CASES, ids=[c for c, _, _ in ALL_CASES])
+def test_policy(command: str, rule: str, policy: BashPolicy) -> None:
+    decision = check_command(command, policy)
     assert decision.allowed is (rule == ""), decision
     assert decision.rule == rule, decision
 
