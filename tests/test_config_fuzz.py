@@ -46,9 +46,10 @@ def attempt(text: str) -> None:
             return  # a valid config is fine too
         assert error.problems
         assert all(p.message for p in error.problems)
-        # Every line names the file, and a problem inside the document names its key or line.
-        lines = [line for line in str(error).splitlines() if line]
-        assert all(line.startswith(str(harness / "config.toml")) for line in lines)
+        # Every problem names the file, and one inside the document names its key or line.
+        path = harness / "config.toml"
+        assert all(p.render(path).startswith(f"{path}") for p in error.problems)
+        assert error.path == path
         assert all(p.key or p.line is not None or "file" in p.message for p in error.problems)
 
 
