@@ -344,7 +344,10 @@ def _parse(path: Path) -> dict[str, Any]:
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(match.group(1)) if match else None
         column = int(match.group(2)) if match else None
-        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        if match is None and "end of document" in message:
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+        detail = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         raise fail(f"TOML syntax error: {detail}", line, column) from None
 
 

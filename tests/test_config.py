@@ -310,3 +310,12 @@ def test_harness_dir_can_live_elsewhere(tmp_path: Path) -> None:
     config = load_config(tmp_path / "proj", harness)
     assert config.harness_dir == harness.resolve()
     assert config.project_dir == (tmp_path / "proj").resolve()
+
+
+def test_a_syntax_error_at_the_end_still_gets_a_line(project: Path) -> None:
+    (project / ".agent-harness" / "config.toml").write_text('model = "a"\nprompt = """unterminated')
+    with pytest.raises(ConfigError) as info:
+        load_config(project)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (2, 25)
+    assert "Unterminated string" in problem.message
