@@ -166,7 +166,10 @@ def documents(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(doc=documents(), cut=st.integers(min_value=0, max_value=400))
 def test_random_and_truncated_documents_never_crash(tmp_path: Path, doc: str, cut: int) -> None:
