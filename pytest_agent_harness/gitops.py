@@ -13,6 +13,7 @@ relative to its snapshot, so files the user left untracked before the run stay u
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -98,13 +99,20 @@ def preflight(project_dir: Path) -> Preflight:
 
 
 def _tree_of_worktree(repo: Repo) -> str:
-    """The tree object of the working tree as ``git add -A`` sees it, via a throwaway index."""
+    """The tree object of the working tree as ``git add -A`` sees it, via a throwaway index.
+
+    The throwaway index starts as a copy of the user's: its cached file stats let ``add -A``
+    hash only what changed, where an index read from HEAD would rehash every file each time.
+    """
     fd, index = tempfile.mkstemp(prefix="agent-harness-index-")
     os.close(fd)
     os.unlink(index)  # git wants to create it; an empty file is not a valid index
     env = {"GIT_INDEX_FILE": index}
     try:
-        if repo.head.is_valid():
+        own_index = Path(repo.git_dir) / "index"
+        if own_index.is_file():
+            shutil.copyfile(own_index, index)
+        elif repo.head.is_valid():
             repo.git.read_tree("HEAD", env=env)
         repo.git.add("-A", env=env)
         return str(repo.git.write_tree(env=env))
