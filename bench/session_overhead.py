@@ -5,7 +5,8 @@ in this one process, interleaved (ABBA order) so drift on the machine hits both 
 harness round is one `agent-harness run` of N sessions (state, ledger, transcripts, guards,
 tracker, git snapshot and checkpoint commit each session); a bare round is N
 ``ClaudeSDKClient`` sessions with the options the harness would pass, less its hooks. The
-sandbox is off on both sides. Target: the harness adds under 5 % or 50 ms per session, whichever is larger.
+sandbox is off on both sides. Target: the harness adds under 5 % or 50 ms per session,
+whichever is larger.
 
     python bench/session_overhead.py [--rounds R] [--sessions N]
 """
@@ -116,14 +117,15 @@ def main() -> int:
         # Warm-up: imports, the CLI binary in the page cache, the harness's first-run files.
         harness_round(project)
         bare_round(project, bare_config, 1)
-        harness, bare = [], []
+        n = args.sessions
+        harness: list[float] = []
+        bare: list[float] = []
         for index in range(args.rounds):
-            pair = [
-                lambda: harness.append(harness_round(project) / args.sessions),
-                lambda: bare.append(bare_round(project, bare_config, args.sessions) / args.sessions),
-            ]
-            for measure in pair if index % 2 == 0 else reversed(pair):
-                measure()
+            for side in ("harness", "bare") if index % 2 == 0 else ("bare", "harness"):
+                if side == "harness":
+                    harness.append(harness_round(project) / n)
+                else:
+                    bare.append(bare_round(project, bare_config, n) / n)
     h, b = median(harness), median(bare)
     overhead_ms = (h - b) * 1000
     ratio = h / b - 1

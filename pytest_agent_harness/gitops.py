@@ -12,6 +12,7 @@ relative to its snapshot, so files the user left untracked before the run stay u
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -88,6 +89,7 @@ def preflight(project_dir: Path) -> Preflight:
                 f"{project_dir}: the repository is in the middle of {operation}; "
                 "finish or abort it before starting a run"
             )
+    messages.extend(clear_stale_locks(git_dir, project_dir))
     with _repo(project_dir) as repo:
         branch = None if repo.head.is_detached else repo.active_branch.name
         if branch is None:
@@ -96,6 +98,51 @@ def preflight(project_dir: Path) -> Preflight:
                 "`git switch -c NAME` to keep them on one"
             )
     return Preflight(initialized=initialized, branch=branch, messages=tuple(messages))
+
+
+def clear_stale_locks(git_dir: Path, project_dir: Path) -> list[str]:
+    """Remove the lock files a killed git command left, which would block every later commit.
+
+    A lock is stale when no git process is running in the repository (read from /proc). Where
+    that cannot be known, the locks stay and the message says how to remove them by hand.
+    """
+    locks = [git_dir / "index.lock", git_dir / "HEAD.lock", git_dir / "packed-refs.lock"]
+    locks = [p for p in locks if p.exists()]
+    if (git_dir / "refs").is_dir():
+        locks += sorted((git_dir / "refs").rglob("*.lock"))
+    if not locks:
+        return []
+    names = ", ".join(str(p.relative_to(git_dir)) for p in locks)
+    busy = _git_running_in(project_dir.resolve(), git_dir.resolve())
+    if busy is None or busy:
+        why = "a git command is running there" if busy else "git's activity cannot be seen here"
+        return [
+            f"{git_dir} holds lock files ({names}) and {why}; if no git command is running, "
+            "delete them or checkpoint commits will fail"
+        ]
+    for lock in locks:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+    return [f"removed stale lock files left by a killed git command: {names}"]
+
+
+def _git_running_in(*places: Path) -> bool | None:
+    """Whether a git process works in one of ``places``; None where /proc cannot tell."""
+    proc = Path("/proc")
+    if not (proc / "self" / "cwd").exists():
+        return None
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "git":
+                continue
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if any(cwd == place or place in cwd.parents for place in places):
+            return True
+    return False
 
 
 def _tree_of_worktree(repo: Repo) -> str:
@@ -146,8 +193,31 @@ def snapshot_ref(session: int) -> str:
 def changed_paths(project_dir: Path, since: str) -> list[str]:
     """Paths whose content differs between the commit ``since`` and the working tree now."""
     with _repo(project_dir) as repo:
+        return _diff_names(repo, since, _tree_of_worktree(repo))
+
+
+def recover(
+    project_dir: Path, session: int, message: str, author: str = DEFAULT_AUTHOR
+) -> Checkpoint:
+    """Commit what a session that was cut off (killed) changed and HEAD does not hold yet.
+
+    Its snapshot ref says where it started; paths its checkpoint already committed before the
+    kill differ from the snapshot but not from HEAD, and are left alone. No ref, no work.
+    """
+    with _repo(project_dir) as repo:
+        try:
+            since = str(repo.git.rev_parse("--verify", "-q", snapshot_ref(session)))
+        except GitCommandError:
+            return Checkpoint(commit=None, paths=())
         tree = _tree_of_worktree(repo)
-        out = repo.git.diff_tree("-r", "--name-only", "--no-renames", "-z", since, tree)
+        changed = set(_diff_names(repo, since, tree))
+        if repo.head.is_valid():
+            changed &= set(_diff_names(repo, "HEAD", tree))
+    return commit_paths(project_dir, sorted(changed), message, author)
+
+
+def _diff_names(repo: Repo, since: str, tree: str) -> list[str]:
+    out = repo.git.diff_tree("-r", "--name-only", "--no-renames", "-z", since, tree)
     return [p for p in str(out).split("\0") if p]
 
 

@@ -131,6 +131,7 @@ class Runner:
             self._copy_init_files()
             state.init_files_copied = True
             self.store.save(state)
+        self._recover_cut_off_session(state)
         progress = self.progress = self.tracker.evaluate()
         self._commit_harness_files(progress)
         self.display.line(
@@ -422,6 +423,26 @@ class Runner:
         elif result.commit:
             self.display.line(f"Committed {result.commit[:10]}: {len(result.paths)} file(s)")
         return result.commit
+
+    def _recover_cut_off_session(self, state: RunState) -> None:
+        """Commit the work of a session the last run started but never recorded (it was killed)."""
+        if not self.config.git.commit or state.session == 0:
+            return
+        ledger = self.store.ledger()
+        if ledger and ledger[-1]["session"] >= state.session:
+            return
+        from . import gitops
+
+        session = state.session
+        message = f"agent-harness: session {session} (cut off): its changes, recovered"
+        result = gitops.recover(self.config.project_dir, session, message, self.config.git.author)
+        if result.error:
+            self.display.warn(f"could not commit session {session}'s work ({result.error})")
+        elif result.commit:
+            self.display.line(
+                f"Session {session} was cut off; committed its {len(result.paths)} changed "
+                f"file(s) as {result.commit[:10]}"
+            )
 
     def _commit_harness_files(self, progress: Progress) -> None:
         """Commit what the harness itself added (its .gitignore, the tamper baseline)."""

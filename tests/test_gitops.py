@@ -113,3 +113,50 @@ def test_no_git_processes_are_left_running(repo: Path) -> None:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(repo) not in out
     assert "git cat-file" not in out
+
+
+def test_recover_commits_what_a_killed_session_left_and_nothing_else(repo: Path) -> None:
+    (repo / "users-own.txt").write_text("not the agent's\n")
+    gitops.snapshot(repo, 1)
+    (repo / "a.py").write_text("a = 1\n")
+    (repo / "b.py").write_text("b = 1\n")
+    gitops.commit_paths(repo, ["a.py"], "checkpointed before the kill")  # then killed
+    result = gitops.recover(repo, 1, "recovered")
+    assert result.paths == ("b.py",)
+    assert git(repo, "log", "-1", "--format=%s") == "recovered"
+    assert "users-own.txt" in git(repo, "status", "--porcelain")  # the user's file stays untracked
+    assert gitops.recover(repo, 2, "no such session").commit is None
+
+
+def test_snapshot_with_a_staged_deletion_records_the_working_tree(repo: Path) -> None:
+    # The throwaway index starts from the user's, whatever is staged there.
+    git(repo, "rm", "-q", "--cached", "README")
+    (repo / "new.txt").write_text("new\n")
+    commit = gitops.snapshot(repo, 1)
+    assert git(repo, "ls-tree", "--name-only", commit).split() == ["README", "new.txt"]
+    assert git(repo, "status", "--porcelain").splitlines() == [
+        "D  README",
+        "?? README",
+        "?? new.txt",
+    ]
+
+
+def test_preflight_removes_locks_a_killed_git_command_left(repo: Path) -> None:
+    (repo / ".git" / "index.lock").write_text("")
+    (repo / ".git" / "refs" / "heads" / "main.lock").write_text("")
+    result = gitops.preflight(repo)
+    assert any("index.lock, refs/heads/main.lock" in m for m in result.messages)
+    (repo / "a.txt").write_text("a\n")
+    assert gitops.commit_paths(repo, ["a.txt"], "commits again").error == ""
+
+
+def test_preflight_keeps_locks_while_git_runs_in_the_repository(repo: Path) -> None:
+    (repo / ".git" / "index.lock").write_text("")
+    # A git process whose working directory is the repository (here: one waiting on stdin).
+    with subprocess.Popen(
+        ["git", "hash-object", "--stdin"], cwd=repo, stdin=subprocess.PIPE
+    ) as busy:
+        result = gitops.preflight(repo)
+        busy.communicate(b"x")
+    assert (repo / ".git" / "index.lock").exists()
+    assert any("a git command is running there" in m for m in result.messages)
