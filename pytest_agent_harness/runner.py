@@ -321,6 +321,8 @@ class Runner:
             env={
                 # The harness owns the retry policy; the CLI only retries briefly itself.
                 "CLAUDE_CODE_MAX_RETRIES": str(config.error_recovery.cli_max_retries),
+                # The bash policy reads `cd src` as the project's src: no CDPATH search.
+                "CDPATH": "",
                 **self.extra_env,
             },
             max_turns=config.max_turns,

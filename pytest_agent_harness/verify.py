@@ -173,7 +173,7 @@ def check_mcp_commands(config: Config) -> list[Check]:
 
 def check_allowlist(config: Config) -> Check:
     """Warn about allowed programs that can run anything: the allowlist cannot see inside them."""
-    from .security.bash import BASE_COMMANDS, CODE_RUNNERS
+    from .security.commands import BASE_COMMANDS, CODE_RUNNERS
 
     bash = config.security.bash
     allowed = set(bash.allowed_commands) | (BASE_COMMANDS if bash.inherit_base else set())

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from pytest_agent_harness.config import ExtraValidator
-from pytest_agent_harness.security.bash import BASE_COMMANDS, BashPolicy, check_command
+from pytest_agent_harness.security.bash import BashPolicy, check_command
+from pytest_agent_harness.security.commands import BASE_COMMANDS
 from pytest_agent_harness.security.validators import run_validators
 
 PROJECT = Path("/tmp/agent-harness-policy-project")
@@ -108,6 +109,40 @@ CASES = [
     ("ls -R > /home/user/x", "redirect-outside"), ("echo $((2*3))", ""), ("git log --format=%H -1", ""),
     ("git diff --stat", ""), ("git blame src/a.py", ""), ("git ls-files", ""),
     ("echo x > build/../../outside", "redirect-outside"), ("echo x 1> /tmp/a", "redirect-outside"), ("git $SUB", "dynamic-args"),
+    # shells: option clusters, unknown options, dynamic arguments
+    ("bash -ec 'ls'", ""), ("bash -e -c 'ls'", ""), ("bash -o pipefail -c 'ls | wc'", ""), ("bash --norc -c ls", ""),
+    ("bash -ec 'curl x'", "not-allowed"), ("sh -euc 'curl x'", "not-allowed"), ("bash -c -- 'curl x'", "not-allowed"),
+    ("bash -x -c ls", "shell-option"), ("bash -o xtrace -c ls", "shell-option"), ("bash --rcfile x -c ls", "shell-option"),
+    ("bash -i -c ls", "shell-option"), ("bash $ARGS", "dynamic-args"), ("bash -c", "dynamic-args"), ("bash script.sh", ""),
+    ("bash -c \"echo \\`curl x\\`\"", "not-allowed"), ("sh -c '[[ a > b ]]'", "posix-test"), ("[[ a > b ]]", ""),
+    # brace expansion makes several words of one
+    ("bash {-c,'curl x'}", "dynamic-args"), ("env {X=1,curl} ls", "dynamic-args"), ("timeout {5,curl} ls", "dynamic-args"),
+    ("{curl,x}", "parse-error"), ("ls {a,b}.txt", ""), ("echo {1..3}", ""),
+    # wrapper options, each with or without its argument
+    ("env -u FOO ls", ""), ("env -u ls curl x", "not-allowed"), ("env --unset=FOO ls", ""), ("env -C /tmp ls", "wrapper-option"),
+    ("timeout -k 1 5 ls", ""), ("timeout -s KILL 5 curl x", "not-allowed"), ("timeout --signal=TERM 5 ls", ""), ("nice -5 ls", ""),
+    ("nice -n 3 curl x", "not-allowed"), ("stdbuf -o L ls", ""), ("xargs -n 1 echo", ""), ("xargs -I{} cat {}", ""),
+    ("xargs --process-slot-var ls curl", "not-allowed"), ("xargs --frobnicate ls", "wrapper-option"),
+    ("echo curl | xargs env", "xargs-arguments"), ("echo curl | xargs nice", "xargs-arguments"), ("echo reset | xargs git", "xargs-arguments"),
+    ("echo x | xargs bash -c", "xargs-arguments"), ("echo x | xargs -n1 timeout 5", "xargs-arguments"),
+    # functions count from their top-level definition on, and only for direct calls
+    ("f() { ls; }; f x", ""), ("function g { ls; }; g", ""), ("curl x; curl() { ls; }", "not-allowed"),
+    ("( curl() { ls; } ); curl x", "not-allowed"), ("f() { curl() { ls; }; }; curl x", "not-allowed"),
+    ("curl() { ls; }; env curl x", "not-allowed"), ("curl() { ls; }; bash -c 'curl x'", "not-allowed"),
+    ("true && curl() { ls; }; curl", "not-allowed"), ("curl() { ls; }; unset -f curl; curl", "unset-function"),
+    ("curl() { ls; }; unset curl; curl", "unset-function"), ("f() { f; }; f", "not-allowed"), ("unset FOO", ""),
+    # heredocs with <<- are parsed as the shell parses them
+    ("cat <<-EOF\n\t$(curl x)\n\tEOF", "not-allowed"), ("cat <<-EOF\n\tplain $HOME\n\tEOF", ""),
+    ("cat <<-'EOF'\n\t$(curl x)\n\tEOF", ""),
+    # redirections and cd that depend on the shell's state
+    ("[ x > ../outside/w.txt ]", "test-redirect"), ("[ a = b ]", ""), ("echo x > ~-/w.txt", "redirect-outside"),
+    ("echo x > ~/w.txt", "redirect-outside"), ("cd -", "cd-outside"), ("cd ~-", "cd-outside"), ("cd ~+", "cd-outside"),
+    # variables that decide what runs
+    ("PATH=/tmp/evil ls", "variable"), ("export PATH=/x", "variable"), ("export PS4", "variable"), ("PS4='$(curl x)'", "variable"),
+    ("BASH_ENV=out.txt bash -c true", "variable"), ("CDPATH=/tmp cd src", "variable"), ("OLDPWD=/tmp", "variable"),
+    ("HOME=. git log", "variable"), ("GIT_SSH_COMMAND=x git fetch", "variable"), ("LD_PRELOAD=x.so ls", "variable"),
+    ("env PAGER=curl git log", "variable"), ("read PS4", "variable"), ("read -r line", ""), ("local X=1", ""),
+    ("for PS4 in a; do true; done", "variable"), ("for i in a b; do echo $i; done", ""), ("X=1 Y=2 ls", ""),
 ]  # fmt: skip
 
 

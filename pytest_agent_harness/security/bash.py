@@ -11,76 +11,29 @@ writes outside the project through redirections. Wrappers (``env``, ``timeout``,
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .commands import (
+    FIND_ACTIONS,
+    NEVER,
+    SHELL_FLAGS,
+    SHELL_LONG_OPTIONS,
+    SHELLS,
+    VALIDATED,
+)
 from .decision import Decision, allow, deny
 from .git import check_git
 from .paths import PathPolicy, resolve
+from .words import dangerous_variable, static_value
+from .wrappers import WRAPPERS, XARGS_REFUSES, WrapperError, wrapped_command
 
-BASE_COMMANDS = frozenset(
-    {"ls", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "pwd", "echo", "printf",
-     "diff", "cmp", "sort", "uniq", "cut", "tr", "mkdir", "touch", "cp", "mv", "date", "true",
-     "false", "test", "[", "basename", "dirname", "realpath", "readlink", "which", "file",
-     "stat", "du", "df", "tee", "comm", "paste", "join", "fold", "nl", "rev", "seq", "sleep",
-     "cd", "tree", "md5sum", "sha1sum", "sha256sum", "whoami", "uname", "env", "timeout",
-     "nice", "nohup", "stdbuf", "column", "expand", "unexpand", "od", "hexdump", "strings",
-     "yes", "export", "unset", "read", "shift", "local", "return", "exit", "break",
-     "continue", "wait", "jobs", "type"}
-)  # fmt: skip
-"""Harmless on their own; ``rm`` is not here (a project adds it deliberately)."""
-
-CODE_RUNNERS = frozenset(
-    {"python", "python3", "node", "deno", "bun", "bash", "sh", "zsh", "dash", "ksh", "fish",
-     "perl", "ruby", "php", "lua", "find", "xargs", "awk", "gawk", "sed", "make", "npm", "npx",
-     "yarn", "pnpm", "pip", "pip3", "uv", "poetry", "cargo", "go", "java", "mvn", "gradle",
-     "docker", "ssh", "curl", "wget", "git", "pytest", "tox", "nox", "env", "timeout", "nice",
-     "nohup", "watch", "parallel", "sudo", "su"}
-)  # fmt: skip
-"""Programs that can run arbitrary code; ``verify`` names them when a project allows them."""
-
-NEVER = frozenset(
-    {
-        "eval",
-        "exec",
-        "source",
-        ".",
-        "command",
-        "builtin",
-        "enable",
-        "trap",
-        "alias",
-        "let",
-        "coproc",
-        "declare",
-        "typeset",
-        "readonly",
-        "mapfile",
-        "readarray",
-        "sudo",
-        "su",
-        "hash",
-        "fc",
-        "history",
-        "bind",
-        "complete",
-        "compgen",
-    }
-)
-SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
-WRAPPERS = frozenset({"env", "timeout", "nice", "nohup", "stdbuf", "time", "xargs"})
-FIND_ACTIONS = frozenset(
-    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"}
-)
 WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&", "&>|"})
 SAFE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 ARITH_COMPARE = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
-VALIDATED = frozenset({"pkill", "chmod", "init.sh"})
 MAX_DEPTH = 8
 
 
@@ -131,36 +84,38 @@ def check_command(script: str, policy: BashPolicy) -> Decision:
     return allow()
 
 
-def _check_script(script: str, policy: BashPolicy, depth: int) -> None:
+@dataclass
+class _Scope:
+    """What one script has defined so far: functions callable by name, and its dialect."""
+
+    functions: set[str] = field(default_factory=set)
+    posix: bool = False
+
+
+def _check_script(script: str, policy: BashPolicy, depth: int, *, posix: bool = False) -> None:
     if depth > MAX_DEPTH:
         raise _no("too-complex", "commands nested too deeply (shells in shells); simplify")
     tree = _parser().parse(script.encode())
     if tree.root_node.has_error:
         raise _no("parse-error", "the command does not parse as bash; fix the syntax")
-    functions = frozenset(_function_names(tree.root_node))
-    if functions:
-        # Calling a function runs its body, and the walk checks every body.
-        policy = dataclasses.replace(policy, allowed_commands=policy.allowed_commands | functions)
-    _walk(tree.root_node, policy, depth)
+    # A function's name runs its (checked) body only after the definition ran, and only in this
+    # shell: a definition counts from where it stands at the top level, and not through env,
+    # xargs or a nested shell, which start programs.
+    scope = _Scope(posix=posix)
+    for statement in tree.root_node.children:
+        _walk(statement, policy, depth, scope)
+        if statement.type == "function_definition":
+            name = statement.child_by_field_name("name")
+            if name is not None:
+                scope.functions.add(name.text.decode(errors="replace"))
 
 
-def _function_names(node: Any) -> list[str]:
-    names = []
-    if node.type == "function_definition":
-        name = node.child_by_field_name("name")
-        if name is not None:
-            names.append(name.text.decode(errors="replace"))
-    for child in node.children:
-        names.extend(_function_names(child))
-    return names
-
-
-def _walk(node: Any, policy: BashPolicy, depth: int) -> None:
+def _walk(node: Any, policy: BashPolicy, depth: int, scope: _Scope) -> None:
     kind = node.type
     if node.is_missing or kind == "ERROR":
         raise _no("parse-error", "the command does not parse as bash; fix the syntax")
     if kind == "command":
-        _command(node, policy, depth)
+        _command(node, policy, depth, scope)
     elif kind == "expansion":
         _expansion(node)
     elif kind in ("arithmetic_expansion", "let_command") or kind.startswith("arithmetic"):
@@ -168,11 +123,24 @@ def _walk(node: Any, policy: BashPolicy, depth: int) -> None:
     elif kind in ("file_redirect",):
         _redirect(node, policy)
     elif kind == "test_command":
-        _test(node)
+        _test(node, scope)
     elif kind == "declaration_command":
         keyword = node.children[0].text.decode() if node.children else ""
         if keyword in NEVER:
             raise _no("never", f"'{keyword}' can evaluate code in its arguments; assign plainly")
+        for child in node.children:
+            if child.type == "variable_name":
+                _variable(child.text.decode(errors="replace"))
+    elif kind == "unset_command":
+        names = {c.text.decode(errors="replace") for c in node.children[1:]}
+        if names & (scope.functions | {"-f"}):
+            raise _no("unset-function", "unsetting a function makes its name run a program again")
+    elif kind == "variable_assignment" or kind == "for_statement":
+        name = node.child_by_field_name("name" if kind == "variable_assignment" else "variable")
+        if name is not None:
+            _variable(name.text.decode(errors="replace"))
+    elif kind == "heredoc_redirect":
+        _heredoc(node, policy, depth, scope)
     elif kind == "heredoc_body" and "`" in node.text.decode(errors="replace"):
         raise _no(
             "heredoc-expands",
@@ -182,29 +150,46 @@ def _walk(node: Any, policy: BashPolicy, depth: int) -> None:
     elif kind == "ansi_c_string" and node.parent is not None and node.parent.type == "command_name":
         raise _no("dynamic-name", "a command name must be a plain word")
     for child in node.children:
-        _walk(child, policy, depth)
+        _walk(child, policy, depth, scope)
 
 
-def _static(node: Any) -> str | None:
-    """The value of a word with no expansions, or None when it depends on run-time state."""
-    kind = node.type
-    text: str = node.text.decode(errors="replace")
-    if kind in ("word", "number"):
-        return None if "\\" in text or any(c in text for c in "*?[") else text
-    if kind == "raw_string":
-        return text[1:-1]
-    if kind == "string":
-        parts = [c for c in node.children if c.type not in ('"',)]
-        if all(c.type == "string_content" for c in parts):
-            return "".join(c.text.decode(errors="replace") for c in parts)
-        return None
-    if kind == "concatenation":
-        values = [_static(c) for c in node.children]
-        return None if any(v is None for v in values) else "".join(v or "" for v in values)
-    return None
+def _variable(name: str) -> None:
+    if dangerous_variable(name):
+        raise _no(
+            "variable",
+            f"setting {name} changes which programs run or what the shell executes; "
+            "leave it as it is",
+        )
 
 
-def _command(node: Any, policy: BashPolicy, depth: int) -> None:
+def _heredoc(node: Any, policy: BashPolicy, depth: int, scope: _Scope) -> None:
+    """An expanding <<- heredoc: the parser leaves its body unparsed, so parse it as <<."""
+    operator = node.children[0].text.decode() if node.children else ""
+    start = node.child_by_field_name("start") or next(
+        (c for c in node.children if c.type == "heredoc_start"), None
+    )
+    body = next((c for c in node.children if c.type == "heredoc_body"), None)
+    if operator != "<<-" or start is None or body is None:
+        return
+    if any(q in start.text.decode(errors="replace") for q in "'\"\\"):
+        return  # a quoted delimiter: the body is literal text
+    text = "\n".join(line.lstrip("\t") for line in body.text.decode(errors="replace").split("\n"))
+    delimiter = "AGENT_HARNESS_HEREDOC_END"
+    tree = _parser().parse(f": <<{delimiter}\n{text}\n{delimiter}\n".encode())
+    if tree.root_node.has_error or delimiter in text:
+        raise _no("heredoc-expands", "this heredoc cannot be checked; quote its delimiter")
+    for child in _descendants(tree.root_node, "heredoc_body"):
+        _walk(child, policy, depth, scope)
+
+
+def _descendants(node: Any, kind: str) -> list[Any]:
+    found = [node] if node.type == kind else []
+    for child in node.children:
+        found.extend(_descendants(child, kind))
+    return found
+
+
+def _command(node: Any, policy: BashPolicy, depth: int, scope: _Scope) -> None:
     name_node = node.child_by_field_name("name")
     if name_node is None:
         return  # only assignments; their values are walked
@@ -215,15 +200,20 @@ def _command(node: Any, policy: BashPolicy, depth: int) -> None:
             f"'{name_node.text.decode()}' is not a plain command name; "
             "write the program's name literally",
         )
-    name = _static(words[0])
+    name = static_value(words[0])
     if name is None:
         raise _no("dynamic-name", f"'{words[0].text.decode()}' is not a plain command name")
+    if name in scope.functions:
+        return  # runs a body already checked; its arguments are walked as words
     args = [c for c in node.children_by_field_name("argument")]
-    argv: list[str | None] = [name, *(_static(a) for a in args)]
-    _argv(argv, policy, depth)
+    argv: list[str | None] = [name, *(static_value(a) for a in args)]
+    _argv(argv, policy, depth, scope)
 
 
-def _argv(argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
+def _argv(
+    argv: Sequence[str | None], policy: BashPolicy, depth: int, scope: _Scope | None = None
+) -> None:
+    """Check one program's command line; ``scope`` is None where functions do not apply."""
     name = argv[0]
     if name is None:
         raise _no("dynamic-name", "a wrapped command's name must be a plain word")
@@ -254,7 +244,7 @@ def _argv(argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
         if not verdict.allowed:
             raise _Denied(verdict)
     elif base in SHELLS:
-        _shell(argv, policy, depth)
+        _shell(base, argv, policy, depth)
     elif base in WRAPPERS:
         _wrapper(base, argv, policy, depth)
     elif base == "find":
@@ -266,45 +256,65 @@ def _argv(argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
             )
     elif base == "cd":
         target = argv[1] if len(argv) > 1 else None
-        if target is None or not policy.paths.allows(resolve(target, policy.project_dir)):
+        if (
+            target is None
+            or target.startswith(("-", "~"))
+            or not policy.paths.allows(resolve(target, policy.project_dir))
+        ):
             raise _no("cd-outside", "cd may only go to a literal directory inside the project")
+    elif base == "read":
+        for word in argv[1:]:
+            if word is not None and not word.startswith("-"):
+                _variable(word)
     elif base in ("printf",) and "-v" in argv[1:]:
         raise _no("printf-v", "printf -v assigns through bash evaluation; use plain printf")
 
 
-def _shell(argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
-    if "-c" not in argv[1:]:
-        return  # running a script file: the shell itself was allowed
-    index = list(argv).index("-c")
-    script = argv[index + 1] if index + 1 < len(argv) else None
-    if script is None:
-        raise _no("dynamic-args", f"{argv[0]} -c needs a literal script to be checked")
-    _check_script(script, policy, depth + 1)
+def _shell(base: str, argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
+    """``sh -c SCRIPT`` has its script checked; a shell running a file was itself allowed."""
+    script_follows = False
+    words = list(argv[1:])
+    while words:
+        word = words.pop(0)
+        if word is None:
+            raise _no("dynamic-args", f"{base}'s arguments must be literal words to be checked")
+        if word == "--" or not word.startswith(("-", "+")):
+            if not script_follows:
+                return  # a script file (or stdin): the project allowed the shell itself
+            script = words[0] if word == "--" and words else word
+            if script is None or script == "--":
+                raise _no("dynamic-args", f"{base} -c needs a literal script to be checked")
+            _check_script(script, policy, depth + 1, posix=base != "bash")
+            return
+        if word.startswith("--"):
+            if word not in SHELL_LONG_OPTIONS:
+                raise _no("shell-option", f"{base} {word}: run the shell without that option")
+        elif word[1:] in ("o", "O"):
+            option = words.pop(0) if words else None
+            if option is None or option == "xtrace":
+                raise _no("shell-option", f"{base} {word} xtrace: its PS4 can run code")
+        elif not set(word[1:]) <= SHELL_FLAGS:
+            raise _no("shell-option", f"{base} {word}: run the shell with -c and -e only")
+        else:
+            script_follows = script_follows or "c" in word[1:]
+    if script_follows:
+        raise _no("dynamic-args", f"{base} -c needs a script")
 
 
 def _wrapper(base: str, argv: Sequence[str | None], policy: BashPolicy, depth: int) -> None:
-    rest = list(argv[1:])
-    if base == "env":
-        while rest and rest[0] is not None and (rest[0].startswith("-") or "=" in rest[0]):
-            if rest[0] in ("-S", "--split-string") or rest[0].startswith(("-S", "--split")):
-                raise _no("env-split", "env -S runs a string as a command; call it directly")
-            rest.pop(0)
-    elif base == "timeout":
-        while rest and rest[0] is not None and rest[0].startswith("-"):
-            rest.pop(0)
-        rest = rest[1:]  # the duration
-    elif base in ("nice", "stdbuf", "nohup", "time"):
-        while rest and rest[0] is not None and rest[0].startswith("-"):
-            flag = rest.pop(0)
-            if base == "nice" and flag == "-n" and rest:
-                rest.pop(0)
-    elif base == "xargs":
-        while rest and rest[0] is not None and rest[0].startswith("-"):
-            flag = rest.pop(0)
-            if flag in ("-I", "-n", "-P", "-L", "-d", "-s", "-E", "-a") and rest:
-                rest.pop(0)
-        if not rest:
-            rest = ["echo"]
+    try:
+        rest = wrapped_command(base, argv)
+    except WrapperError as error:
+        raise _no(error.rule, error.reason) from None
+    if base == "xargs":
+        rest = rest or ["echo"]
+        program = (rest[0] or "").rsplit("/", 1)[-1]
+        if program in WRAPPERS.keys() | SHELLS | XARGS_REFUSES | VALIDATED:
+            raise _no(
+                "xargs-arguments",
+                f"xargs would give {program} arguments the policy never sees; "
+                "call it directly with literal arguments",
+            )
     if not rest:
         return
     if rest[0] is None:
@@ -334,15 +344,27 @@ def _arithmetic(node: Any) -> None:
         )
 
 
-def _test(node: Any) -> None:
+def _test(node: Any, scope: _Scope) -> None:
+    opener = node.children[0].text.decode() if node.children else ""
+    if opener == "[[" and scope.posix:
+        raise _no("posix-test", "sh has no [[ ]]: its > would be a redirection; use test or [ ]")
     for child in node.children:
+        if (
+            opener == "["
+            and child.type == "binary_expression"
+            and any(c.type in (">", "<") for c in child.children)
+        ):
+            raise _no(
+                "test-redirect",
+                "inside [ ], > and < are redirections; compare with [[ ]] or test -gt/-lt",
+            )
         if child.type == "binary_expression":
             operators = {c.text.decode() for c in child.children if c.type.startswith("-")}
             operator = next(
                 (c.text.decode() for c in child.children if c.text.decode() in ARITH_COMPARE), None
             )
             if operators & ARITH_COMPARE or operator:
-                values = [_static(c) for c in child.children if c.type not in ("test_operator",)]
+                values = [static_value(c) for c in child.children if c.type != "test_operator"]
                 if any(
                     v is None or not v.lstrip("-").isdigit()
                     for v in values
@@ -371,12 +393,14 @@ def _redirect(node: Any, policy: BashPolicy) -> None:
         raise _no("redirect", "a redirection without a target")
     if operator == ">&" and destination.type == "number":
         return  # 2>&1
-    target = _static(destination)
+    target = static_value(destination)
     if target is None:
         raise _no("redirect-dynamic", "redirect to a literal path inside the project")
     if target in SAFE_TARGETS or target == "-":
         return
-    path = resolve(os.path.expanduser(target), policy.project_dir)
+    if target.startswith("~"):
+        raise _no("redirect-outside", f"{target}: ~ depends on the shell; write inside the project")
+    path = resolve(target, policy.project_dir)
     if not policy.paths.allows(path) or policy.paths.is_protected(path):
         raise _no(
             "redirect-outside",

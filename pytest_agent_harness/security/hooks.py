@@ -37,7 +37,8 @@ def build_guards(config: Config) -> tuple[ToolGuard, ...]:
         protected=protected,
     )
     bash = config.security.bash
-    from .bash import BASE_COMMANDS, BashPolicy, check_command
+    from .bash import BashPolicy, check_command
+    from .commands import BASE_COMMANDS
 
     commands = frozenset(bash.allowed_commands) | (
         BASE_COMMANDS if bash.inherit_base else frozenset()

@@ -1,0 +1,56 @@
+"""Words of a parsed bash command as bash will see them, or None where that is not knowable.
+
+The policy only trusts a word whose value does not depend on run-time state: no expansions,
+globs, brace expansions or escapes it cannot undo exactly. Works on tree-sitter nodes without
+importing tree_sitter (the nodes come from ``bash.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+BRACE_EXPANSION = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
+DOUBLE_QUOTE_ESCAPES = re.compile(r'\\([\\"$`\n])')
+
+DANGEROUS_VARIABLES = frozenset(
+    {"PATH", "HOME", "IFS", "CDPATH", "OLDPWD", "PS0", "PS1", "PS2", "PS3", "PS4",
+     "PROMPT_COMMAND", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "BASH_XTRACEFD",
+     "BASH_LOADABLES_PATH", "EXECIGNORE", "XDG_CONFIG_HOME", "PAGER", "EDITOR", "VISUAL",
+     "LESSOPEN", "LESSCLOSE", "NODE_OPTIONS", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT"}
+)  # fmt: skip
+"""Variables through which a shell or the programs it starts find and run other code."""
+DANGEROUS_PREFIXES = ("LD_", "GIT_", "BASH_FUNC_")
+
+
+def dangerous_variable(name: str) -> bool:
+    return name in DANGEROUS_VARIABLES or name.startswith(DANGEROUS_PREFIXES)
+
+
+def static_value(node: Any) -> str | None:
+    """The value of a word with no expansions, or None when it depends on run-time state."""
+    kind = node.type
+    text: str = node.text.decode(errors="replace")
+    if kind in ("word", "number"):
+        if "\\" in text or any(c in text for c in "*?[") or BRACE_EXPANSION.search(text):
+            return None
+        return text
+    if kind == "raw_string":
+        return text[1:-1]
+    if kind == "string":
+        parts = [c for c in node.children if c.type != '"']
+        if all(c.type == "string_content" for c in parts):
+            # Inside double quotes bash removes the backslash before \ " $ ` and newline.
+            raw = "".join(c.text.decode(errors="replace") for c in parts)
+            return DOUBLE_QUOTE_ESCAPES.sub(lambda m: "" if m[1] == "\n" else m[1], raw)
+        return None
+    if kind == "concatenation":
+        # A brace expansion can span parts: {-c,'curl x'} is two words to bash.
+        shape = "".join(
+            c.text.decode(errors="replace") if c.type == "word" else "_" for c in node.children
+        )
+        if BRACE_EXPANSION.search(shape):
+            return None
+        values = [static_value(c) for c in node.children]
+        return None if any(v is None for v in values) else "".join(v or "" for v in values)
+    return None
