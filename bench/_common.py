@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +34,3 @@ def report(rows: Sequence[Row], rows_json: Path | None) -> int:
     if rows_json is not None:
         rows_json.write_text(json.dumps([asdict(row) for row in rows]))
     return 0 if all(row.holds for row in rows) else 1
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from _common import Row, add_rows_option, report
 from test_bash_policy import CASES, POLICY, VALIDATED, VALIDATOR_CASES
 
 from pytest_agent_harness.security.bash import check_command
@@ -26,6 +27,7 @@ TARGET_US = 200.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
+    add_rows_option(parser)
     args = parser.parse_args()
     corpus = [(c, POLICY) for c, _ in CASES] + [(c, VALIDATED) for c, _ in VALIDATOR_CASES]
     for command, policy in corpus:  # warm-up: parser construction, imports
@@ -39,13 +41,14 @@ def main() -> int:
     medians = sorted(statistics.median(times) for times in per_command)
     median = statistics.median(medians)
     p95 = medians[int(len(medians) * 0.95)]
-    verdict = "holds" if median < TARGET_US else "MISSED"
     print(f"bash policy: {len(corpus)} commands x {args.rounds} rounds")
-    print(
-        f"  median {median:7.1f} us/command   p95 {p95:7.1f} us   "
-        f"target median < {TARGET_US:g} us   {verdict}"
+    row = Row(
+        what="bash policy, one command",
+        measured=f"median {median:.1f} us, p95 {p95:.1f} us",
+        target=f"median < {TARGET_US:g} us",
+        holds=median < TARGET_US,
     )
-    return 0 if median < TARGET_US else 1
+    return report([row], args.rows_json)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import Row, add_rows_option, report
+
 TARGET = 0.05
+HELP_TARGET_MS = 200.0
 
 
 def timed(argv: list[str], cwd: Path) -> float:
@@ -28,6 +31,7 @@ def timed(argv: list[str], cwd: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
+    add_rows_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
@@ -45,13 +49,23 @@ def main() -> int:
     a, b = statistics.median(with_plugin), statistics.median(without)
     overhead = a / b - 1
     print(f"pytest run, 50 tests, median of {args.runs} interleaved runs:")
-    print(
-        f"  with the plugin {a * 1000:7.1f} ms   without {b * 1000:7.1f} ms   "
-        f"overhead {overhead * 100:+.1f} %   target < {TARGET * 100:.0f} %   "
-        f"{'holds' if overhead < TARGET else 'MISSED'}"
-    )
-    print(f"agent-harness --help: median {statistics.median(helps) * 1000:.0f} ms")
-    return 0 if overhead < TARGET else 1
+    print(f"  with the plugin {a * 1000:7.1f} ms   without {b * 1000:7.1f} ms")
+    help_ms = statistics.median(helps) * 1000
+    rows = [
+        Row(
+            what="installed plugin, plain pytest run",
+            measured=f"{overhead * 100:+.1f} %",
+            target=f"< {TARGET * 100:.0f} %",
+            holds=overhead < TARGET,
+        ),
+        Row(
+            what="agent-harness --help",
+            measured=f"{help_ms:.0f} ms",
+            target=f"< {HELP_TARGET_MS:g} ms",
+            holds=help_ms < HELP_TARGET_MS,
+        ),
+    ]
+    return report(rows, args.rows_json)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 import tomli_w
-from _common import Row, add_rows_option, median, report
+from _common import Row, add_rows_option, report
 
 from pytest_agent_harness.cli import main as harness_main
 from pytest_agent_harness.config import DEFAULT_TOOLS
@@ -126,7 +127,7 @@ def main() -> int:
                     harness.append(harness_round(project) / n)
                 else:
                     bare.append(bare_round(project, bare_config, n) / n)
-    h, b = median(harness), median(bare)
+    h, b = statistics.median(harness), statistics.median(bare)
     overhead_ms = (h - b) * 1000
     ratio = h / b - 1
     allowed_ms = max(RATIO_TARGET * b * 1000, ABSOLUTE_TARGET_MS)
