@@ -5,7 +5,8 @@ in this one process, interleaved (ABBA order) so drift on the machine hits both 
 harness round is one `agent-harness run` of N sessions (state, ledger, transcripts, guards,
 tracker, git snapshot and checkpoint commit each session); a bare round is N
 ``ClaudeSDKClient`` sessions with the options the harness would pass, less its hooks. The
-sandbox is off on both sides. Target: the harness adds under 5 % or 50 ms per session,
+sandbox is off on both sides. It also times, inside the harness rounds, the harness's own
+work around each SDK session. Target: the harness adds under 5 % or 50 ms per session,
 whichever is larger.
 
     python bench/session_overhead.py [--rounds R] [--sessions N]
@@ -31,6 +32,7 @@ from _common import Row, add_rows_option, report
 
 from pytest_agent_harness.cli import main as harness_main
 from pytest_agent_harness.config import DEFAULT_TOOLS
+from pytest_agent_harness.session import EventSink, SessionOutcome, SessionSpec
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text
 
 RATIO_TARGET = 0.05
@@ -60,10 +62,26 @@ def make_project(root: Path, sessions: int) -> Path:
     return project
 
 
-def harness_round(project: Path) -> float:
+def harness_round(project: Path, in_sdk: list[float]) -> float:
+    """Seconds for one `agent-harness run`; appends the time spent inside SDK sessions."""
+    from pytest_agent_harness import agent
+
+    run_session = agent.run_session
+
+    def timed(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
+        start = time.perf_counter()
+        try:
+            return run_session(spec, sink)
+        finally:
+            in_sdk.append(time.perf_counter() - start)
+
+    agent.run_session = timed  # the runner looks it up at each session
     start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = harness_main(["run", "--project-dir", str(project)])
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = harness_main(["run", "--project-dir", str(project)])
+    finally:
+        agent.run_session = run_session
     elapsed = time.perf_counter() - start
     if code != 1:  # the checklist never passes: the run ends at max_iterations
         raise SystemExit(f"agent-harness run exited {code}:\n{out.getvalue()}")
@@ -100,7 +118,7 @@ def bare_round(project: Path, config_dir: Path, sessions: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=6, help="rounds per side (default 6)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds per side (default 10)")
     parser.add_argument("--sessions", type=int, default=4, help="sessions per round (default 4)")
     add_rows_option(parser)
     args = parser.parse_args()
@@ -116,15 +134,19 @@ def main() -> int:
         bare_config = root / "bare-config"
         bare_config.mkdir()
         # Warm-up: imports, the CLI binary in the page cache, the harness's first-run files.
-        harness_round(project)
+        harness_round(project, [])
         bare_round(project, bare_config, 1)
         n = args.sessions
         harness: list[float] = []
         bare: list[float] = []
+        outside: list[float] = []
         for index in range(args.rounds):
             for side in ("harness", "bare") if index % 2 == 0 else ("bare", "harness"):
                 if side == "harness":
-                    harness.append(harness_round(project) / n)
+                    in_sdk: list[float] = []
+                    whole = harness_round(project, in_sdk)
+                    harness.append(whole / n)
+                    outside.append((whole - sum(in_sdk)) / n)
                 else:
                     bare.append(bare_round(project, bare_config, n) / n)
     h, b = statistics.median(harness), statistics.median(bare)
@@ -137,6 +159,11 @@ def main() -> int:
         f"one-turn sessions ({total} per side):"
     )
     print(f"  agent-harness run {h * 1000:7.1f} ms/session   bare SDK {b * 1000:7.1f} ms/session")
+    own_ms = statistics.median(outside) * 1000
+    print(
+        f"  of which the harness's own work around each SDK session (state, ledger, tracker, "
+        f"git snapshot and commit): {own_ms:.1f} ms"
+    )
     rows = [
         Row(
             what="harness overhead per session",
