@@ -143,6 +143,7 @@ CASES = [
     ("HOME=. git log", "variable"), ("GIT_SSH_COMMAND=x git fetch", "variable"), ("LD_PRELOAD=x.so ls", "variable"),
     ("env PAGER=curl git log", "variable"), ("read PS4", "variable"), ("read -r line", ""), ("local X=1", ""),
     ("for PS4 in a; do true; done", "variable"), ("for i in a b; do echo $i; done", ""), ("X=1 Y=2 ls", ""),
+    ("while IFS= read -r line; do echo $line; done < notes.txt", ""),
 ]  # fmt: skip
 
 

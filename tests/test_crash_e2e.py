@@ -127,7 +127,8 @@ def check_state(project: Path) -> Record:
         json.loads((harness / "baseline.json").read_text())
     assert [e["session"] for e in ledger] == sorted({e["session"] for e in ledger})
     git(project, "fsck", "--no-dangling", "--no-progress")
-    commits = frozenset(e["commit"] for e in ledger if e["commit"])
+    # Every commit on the branch, so one made just before a kill (not in the ledger yet) counts.
+    commits = frozenset(e["commit"] for e in ledger if e["commit"]) | branch_commits(project)
     refs = dict(
         line.split(" ", 1)
         for line in git(
@@ -135,6 +136,15 @@ def check_state(project: Path) -> Record:
         ).splitlines()
     )
     return Record(session=state["session"], commits=commits, refs=refs)
+
+
+def branch_commits(project: Path) -> frozenset[str]:
+    head = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=project, capture_output=True
+    )
+    return (
+        frozenset(git(project, "rev-list", "HEAD").split()) if head.returncode == 0 else frozenset()
+    )
 
 
 def assert_kept(before: Record, after: Record, project: Path) -> None:

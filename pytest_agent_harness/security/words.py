@@ -14,7 +14,7 @@ BRACE_EXPANSION = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 DOUBLE_QUOTE_ESCAPES = re.compile(r'\\([\\"$`\n])')
 
 DANGEROUS_VARIABLES = frozenset(
-    {"PATH", "HOME", "IFS", "CDPATH", "OLDPWD", "PS0", "PS1", "PS2", "PS3", "PS4",
+    {"PATH", "HOME", "CDPATH", "OLDPWD", "PS0", "PS1", "PS2", "PS3", "PS4",
      "PROMPT_COMMAND", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "BASH_XTRACEFD",
      "BASH_LOADABLES_PATH", "EXECIGNORE", "XDG_CONFIG_HOME", "PAGER", "EDITOR", "VISUAL",
      "LESSOPEN", "LESSCLOSE", "NODE_OPTIONS", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT"}
