@@ -22,7 +22,7 @@ from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify, describe_error
 from .security.hooks import build_guards
 from .session import EventSink, McpServerSpec, SessionEvent, SessionOutcome, SessionSpec
-from .state import LedgerEntry, RunState, StateStore, run_lock
+from .state import LedgerEntry, RunState, StateStore, remove_stale_temp_files, run_lock
 from .trackers.base import Progress, Tracker
 from .transcript import Transcript, session_log_path
 
@@ -108,6 +108,9 @@ class Runner:
 
     def run(self) -> RunResult:
         with run_lock(self.config.harness_dir):
+            config = self.config
+            tracker_dir = (config.project_dir / config.tracking.file).parent
+            remove_stale_temp_files(config.harness_dir, config.project_dir, tracker_dir)
             self._ignore_runtime_files()
             state = self.store.load()
             for warning in self.store.warnings:

@@ -111,10 +111,13 @@ def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
     return value
 
 
+TEMP_MARK = ".agent-harness-"
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves the old or the new content."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -126,6 +129,17 @@ def write_atomic(path: Path, text: str) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_stale_temp_files(*directories: Path) -> list[Path]:
+    """Delete the half-written files a killed ``write_atomic`` left; call under the run lock."""
+    removed = []
+    for directory in dict.fromkeys(directories):
+        for path in directory.glob(f".*{TEMP_MARK}*.tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:

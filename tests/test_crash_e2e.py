@@ -239,6 +239,7 @@ def test_random_kills_lose_no_state_commit_or_ref(
     written = sorted(p.name for p in (project / "work").iterdir())
     committed = git(project, "ls-tree", "--name-only", "HEAD", "work/").split()
     assert [Path(p).name for p in committed] == written
+    assert not list(project.rglob("*.agent-harness-*.tmp")), "a half-written file was left"
     # Only the user's own untracked file is left as it was.
     assert git(project, "status", "--porcelain") == "?? .agent-harness/config.toml\n"
 

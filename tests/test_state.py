@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from pytest_agent_harness.errors import ExitCode, LockError
-from pytest_agent_harness.state import RunState, StateStore, run_lock, write_atomic
+from pytest_agent_harness.state import (
+    TEMP_MARK,
+    RunState,
+    StateStore,
+    remove_stale_temp_files,
+    run_lock,
+    write_atomic,
+)
 
 
 def test_state_round_trips(tmp_path: Path) -> None:
@@ -95,3 +102,14 @@ def test_stale_lock_from_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     with run_lock(tmp_path):
         assert (tmp_path / "run.lock").read_text().strip() == str(os.getpid())
     assert not (tmp_path / "run.lock").exists()
+
+
+def test_temp_files_a_killed_write_left_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "session.json", "{}\n")
+    left = tmp_path / f".session.json{TEMP_MARK}x1y2.tmp"
+    left.write_text('{"sess')  # what a kill between write and rename leaves
+    users = tmp_path / ".notes.tmp"
+    users.write_text("the user's own\n")
+    assert remove_stale_temp_files(tmp_path, tmp_path) == [left]
+    assert not left.exists() and users.exists()
+    assert (tmp_path / "session.json").read_text() == "{}\n"
