@@ -33,7 +33,7 @@ CASES = [
     ("f() { ls; }; f", ""), ("! grep -q x file", ""), ("npm test", ""), ("rm build/out.o", ""), ("echo 'a;b' \"c&d\"", ""),
     ("git status", ""), ("git diff HEAD~1", ""), ("git log --oneline -5", ""), ("git add -A", ""),
     ("git commit -m 'feat: x'", ""), ("git commit -am wip", ""), ("git switch feature", ""), ("git checkout -b new-branch", ""),
-    ("git checkout main", ""), ("git stash", ""), ("git stash list", ""), ("git stash push -m x", ""), ("git tag v1", ""),
+    ("git checkout main", "git-destructive"), ("git stash", ""), ("git stash list", ""), ("git stash push -m x", ""), ("git tag v1", ""),
     ("git fetch origin", ""), ("git pull", ""), ("git push origin main", ""), ("git push -u origin feature", ""),
     ("git branch new", ""), ("git branch -d merged", ""), ("git -C src status", ""), ("git --no-pager log", ""),
     ("git config --get user.name", ""), ("git rev-parse HEAD", ""), ("git show HEAD:README", ""), ("git merge feature", ""),
@@ -144,6 +144,23 @@ CASES = [
     ("env PAGER=curl git log", "variable"), ("read PS4", "variable"), ("read -r line", ""), ("local X=1", ""),
     ("for PS4 in a; do true; done", "variable"), ("for i in a b; do echo $i; done", ""), ("X=1 Y=2 ls", ""),
     ("while IFS= read -r line; do echo $line; done < notes.txt", ""),
+    # git: forced ref moves, files written over, programs behind abbreviations, config order
+    ("git branch -f feature main", "git-destructive"), ("git branch --forc x", "git-destructive"), ("git tag -d v1", "git-destructive"),
+    ("git tag -f v1", "git-destructive"), ("git tag --del v1", "git-destructive"), ("git rm -f a.py", "git-destructive"),
+    ("git rm --cached a.py", ""), ("git mv -f a b", "git-destructive"), ("git mv a b", ""), ("git checkout -B feature", "git-destructive"),
+    ("git worktree add -B feature wt", "git-destructive"), ("git worktree add wt", ""), ("git update-ref refs/heads/x HEAD", "git-destructive"),
+    ("git rebase main", "git-destructive"), ("git pull --rebase", "git-destructive"), ("git pull --ff-only", ""),
+    ("git fetch origin +main:feature", "git-destructive"), ("git fetch origin main:main", "git-destructive"), ("git fetch -p", "git-destructive"),
+    ("git fetch --prune-tags", "git-destructive"), ("git fetch --all", ""), ("git fetch --upload-p=x", "git-runs-programs"),
+    ("git push --recei=x", "git-runs-programs"), ("git fetch origin '--refmap=+refs/heads/*:refs/heads/*'", "git-runs-programs"),
+    ("git grep -Ovim x", "git-runs-programs"), ("git grep --open-files-in=x y", "git-runs-programs"), ("git grep -n x", ""),
+    ("git diff --output=a.py", "git-writes-files"), ("git log --output=x", "git-writes-files"), ("git archive -o a.zip HEAD", "git-writes-files"),
+    ("git config remote.origin.url --get", "git-destructive"), ("git config --get-all remote.origin.fetch", ""),
+    ("git config get user.name", ""), ("git config --list --show-origin", ""), ("git config --unset user.name", "git-destructive"),
+    ("git init", ""), ("git init -b main", ""), ("git init --bare", "git-destructive"), ("git init --shared=all", "git-destructive"),
+    ("git init --template=t", "git-destructive"), ("git --bare init", "git-unknown-option"), ("git reset HEAD~1", "git-destructive"),
+    ("git reset --soft HEAD~2", "git-destructive"), ("git reset HEAD", ""), ("git reset -q", ""), ("git help log", "git-unknown-subcommand"),
+    ("git switch -c new", ""), ("git checkout -b new main", ""), ("git submodule deinit -f x", "git-destructive"),
 ]  # fmt: skip
 
 
@@ -208,3 +225,25 @@ def test_policy(command: str, rule: str, policy: BashPolicy) -> None:
 
 def test_corpus_total_is_at_least_300() -> None:
     assert len(CASES) + len(VALIDATOR_CASES) >= 300
+
+
+def test_git_checkout_names_only_a_branch_the_repository_has(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    (tmp_path / ".git" / "refs" / "heads" / "main").write_text("0" * 40 + "\n")
+    (tmp_path / ".git" / "packed-refs").write_text(f"{'1' * 40} refs/heads/packed\n")
+    (tmp_path / "notes.txt").write_text("uncommitted work\n")
+    policy = BashPolicy(allowed_commands=frozenset({"git"}), project_dir=tmp_path)
+    verdicts = {
+        command: check_command(command, policy).allowed
+        for command in ("git checkout main", "git checkout packed", "git checkout -",
+                        "git checkout notes.txt", "git checkout nosuch", "git -C . checkout main",
+                        "git checkout ../main", "git checkout -b new main")
+    }  # fmt: skip
+    assert verdicts == {
+        "git checkout main": True, "git checkout packed": True, "git checkout -": True,
+        "git checkout notes.txt": False, "git checkout nosuch": False,
+        "git -C . checkout main": False, "git checkout ../main": False,
+        "git checkout -b new main": True,
+    }  # fmt: skip

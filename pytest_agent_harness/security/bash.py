@@ -240,7 +240,7 @@ def _argv(
     if base == "git":
         if any(a is None for a in argv):
             raise _no("dynamic-args", "git arguments must be literal words here")
-        verdict = check_git([a or "" for a in argv])
+        verdict = check_git([a or "" for a in argv], policy.project_dir)
         if not verdict.allowed:
             raise _Denied(verdict)
     elif base in SHELLS:

@@ -9,6 +9,7 @@ arbitrary programs is denied; an unknown subcommand (an alias can be anything) i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .decision import Decision, allow, deny
 
@@ -27,7 +28,7 @@ GLOBAL_FLAGS = frozenset(
 READ_ONLY = frozenset(
     {"status", "diff", "log", "show", "rev-parse", "ls-files", "blame", "grep", "shortlog",
      "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "whatchanged", "version",
-     "help", "merge-base", "name-rev", "count-objects", "check-ignore", "var"}
+     "merge-base", "name-rev", "count-objects", "check-ignore", "var"}
 )  # fmt: skip
 EVERYDAY = frozenset(
     {
@@ -49,7 +50,14 @@ EVERYDAY = frozenset(
         "archive",
     }
 )
-RUNS_PROGRAMS = ("--upload-pack", "--receive-pack", "--exec", "--ext-diff", "--extcmd")
+RUNS_PROGRAMS = (
+    "--upload-pack", "--receive-pack", "--exec", "--ext-diff", "--extcmd", "--open-files-in-pager",
+    "--refmap",
+)  # fmt: skip
+"""Long options that run a program (or, --refmap, force-update local refs); their unique
+prefixes are the same option to git, so a prefix of any of them is denied."""
+WRITES_FILES = ("diff", "log", "show", "whatchanged", "format-patch", "range-diff", "archive")
+"""Readers whose --output (archive: -o) writes over any file."""
 LONG_OPTIONS = {
     "reset": ("--hard", "--merge", "--keep", "--soft", "--mixed", "--quiet", "--patch"),
     "checkout": ("--force", "--detach", "--quiet", "--track", "--no-track", "--orphan",
@@ -68,6 +76,26 @@ LONG_OPTIONS = {
     "clean": (),
     "commit": ("--amend", "--all", "--message", "--no-verify", "--allow-empty", "--fixup",
                "--file", "--quiet", "--signoff", "--author"),
+    "rm": ("--force", "--cached", "--dry-run", "--quiet", "--ignore-unmatch", "--sparse",
+           "--pathspec-from-file", "--pathspec-file-nul"),
+    "mv": ("--force", "--dry-run", "--verbose", "--sparse"),
+    "tag": ("--delete", "--force", "--list", "--annotate", "--message", "--file", "--sign",
+            "--local-user", "--verify", "--contains", "--no-contains", "--points-at",
+            "--sort", "--format", "--column", "--merged", "--no-merged", "--create-reflog",
+            "--edit", "--cleanup", "--ignore-case", "--omit-empty", "--trailer"),
+    "fetch": ("--prune", "--prune-tags", "--force", "--all", "--tags", "--no-tags", "--depth",
+              "--dry-run", "--quiet", "--verbose", "--append", "--atomic", "--multiple",
+              "--update-head-ok", "--unshallow", "--recurse-submodules", "--jobs",
+              "--set-upstream", "--progress", "--porcelain", "--write-fetch-head"),
+    "pull": ("--rebase", "--no-rebase", "--ff-only", "--ff", "--no-ff", "--prune", "--force",
+             "--all", "--tags", "--depth", "--dry-run", "--quiet", "--verbose", "--autostash",
+             "--squash", "--commit", "--no-commit", "--edit", "--no-edit", "--stat",
+             "--update-head-ok", "--append", "--set-upstream", "--progress", "--signoff"),
+    "init": ("--quiet", "--initial-branch", "--bare", "--shared", "--template",
+             "--separate-git-dir", "--object-format", "--ref-format"),
+    "worktree": ("--force", "--detach", "--checkout", "--lock", "--reason", "--orphan",
+                 "--quiet", "--track", "--guess-remote", "--expire", "--porcelain",
+                 "--verbose", "--dry-run"),
 }  # fmt: skip
 
 
@@ -105,8 +133,9 @@ def _options(subcommand: str, args: Sequence[str]) -> tuple[set[str], list[str]]
     return opts, rest
 
 
-def check_git(argv: Sequence[str]) -> Decision:
-    """Allow or deny one git invocation."""
+def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
+    """Allow or deny one git invocation; the project's repository, where known, names branches."""
+    repo = project_dir
     args = list(argv[1:])
     i = 0
     while i < len(args) and args[i].startswith("-"):
@@ -129,8 +158,12 @@ def check_git(argv: Sequence[str]) -> Decision:
         if name in ("--exec-path",) and "=" in arg:
             return deny("git-exec-path", "git --exec-path=... runs other programs; drop it")
         if name in GLOBAL_WITH_VALUE:
+            if name in ("-C", "--git-dir", "--work-tree"):
+                repo = None  # another repository: its branches are unknown
             i += 1 if "=" in arg else 2
             continue
+        if name == "--bare":
+            return deny("git-unknown-option", "git --bare treats this directory as a repository")
         if name in GLOBAL_FLAGS or name == "--exec-path":
             i += 1
             continue
@@ -139,21 +172,28 @@ def check_git(argv: Sequence[str]) -> Decision:
         return allow()
     sub, rest = args[i], args[i + 1 :]
     for arg in rest:
-        if arg.split("=", 1)[0] in RUNS_PROGRAMS:
+        if arg == "--":
+            break
+        name = arg.split("=", 1)[0]
+        if (len(name) > 3 and any(p.startswith(name) for p in RUNS_PROGRAMS)) or (
+            sub == "grep" and arg.startswith("-O")
+        ):
             return deny("git-runs-programs", f"git {sub} {arg} runs another program; drop it")
-    return _subcommand(sub, rest)
+        if sub in WRITES_FILES and (name == "--output" or (sub == "archive" and name == "-o")):
+            return deny("git-writes-files", f"git {sub} {arg} writes over a file; drop it")
+    return _subcommand(sub, rest, repo)
 
 
-def _subcommand(sub: str, rest: list[str]) -> Decision:
+def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
     opts, plain = _options(sub, rest)
-    why = _destructive(sub, opts, plain)
+    why = _destructive(sub, opts, plain) or _moves_refs(sub, rest, opts, plain, repo)
     if why:
         return deny(
             "git-destructive", f"git {sub}: {why}. It could destroy work; it is not allowed"
         )
     if sub in READ_ONLY or sub in EVERYDAY or sub in LONG_OPTIONS or sub in (
         "switch", "checkout", "stash", "restore", "worktree", "remote", "config", "submodule",
-        "bisect", "reflog", "update-ref",
+        "bisect", "reflog",
     ):  # fmt: skip
         return allow()
     return deny(
@@ -171,7 +211,7 @@ def _destructive(sub: str, opts: set[str], plain: list[str]) -> str:
         return "reset of paths"
     if sub == "checkout" and (
         opts & {"-f", "--force", "--", "-p", "--patch", "--ours", "--theirs", "<ambiguous>"}
-        or len(plain) > 1
+        or len(plain) > (2 if "-b" in opts else 1)
         or "." in plain
     ):
         return "checkout with --force, -- or paths overwrites changes; use `git switch BRANCH`"
@@ -212,28 +252,101 @@ def _destructive(sub: str, opts: set[str], plain: list[str]) -> str:
             for arg in plain[1:]
         ):
             return "a +refspec or :branch push rewrites or deletes remote branches"
-    if sub == "rebase" and opts & {"--exec", "-x", "-i", "--interactive", "<ambiguous>"}:
-        return "rebase --exec runs commands and -i needs an editor"
     if sub == "bisect" and plain[:1] == ["run"]:
         return "bisect run runs arbitrary commands"
     if sub == "submodule" and "foreach" in plain:
         return "submodule foreach runs arbitrary commands"
     if sub == "reflog" and plain[:1] in (["expire"], ["delete"]):
         return "reflog expire/delete drops recovery points"
-    if sub == "update-ref" and opts & {"-d", "--stdin"}:
-        return "update-ref -d deletes refs"
     if sub == "gc" and ("--prune" in opts or "<ambiguous>" in opts):
         return "gc --prune drops unreachable work"
     if sub == "worktree" and plain[:1] == ["remove"] and opts & {"-f", "--force"}:
         return "worktree remove --force deletes changes"
     if sub == "remote" and plain[:1] and plain[0] not in ("-v", "show", "get-url"):
         return "changing remotes is not allowed"
-    if (
-        sub == "config"
-        and not opts & {"--get", "--list", "-l", "--get-all", "--get-regexp"}
-        and not (plain[:1] == ["get"] or plain[:1] == ["list"])
-    ):
-        return "config writes change how git runs"
+    if sub in ("rebase", "update-ref", "filter-repo", "replace"):
+        return "it rewrites history or moves refs"
     if sub == "commit" and "--amend" in opts:
         return "--amend rewrites the last commit (the harness's checkpoint); make a new commit"
     return ""
+
+
+CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l"})
+
+
+def _config_reads(rest: list[str], plain: list[str], opts: set[str]) -> bool:
+    """Whether ``git config`` only reads: ``get``/``list``, or read options and no writes.
+
+    git stops reading options at the first other argument, so in ``config KEY --get`` the
+    ``--get`` is the value KEY is set to.
+    """
+    if plain[:1] in (["get"], ["list"]):
+        return len(plain) <= 2
+    if plain and any(arg.startswith("-") for arg in rest[rest.index(plain[0]) :]):
+        return False
+    return bool(opts & CONFIG_READS) and not opts - CONFIG_READS - CONFIG_SCOPES
+
+
+CONFIG_SCOPES = frozenset(
+    {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope",
+     "--name-only", "--null", "-z", "--includes", "--no-includes", "--type", "--bool",
+     "--int", "--path"}
+)  # fmt: skip
+
+
+def _moves_refs(
+    sub: str, rest: list[str], opts: set[str], plain: list[str], repo: Path | None
+) -> str:
+    """Config writes, and what force-moves or deletes a branch or tag or overwrites files."""
+    force = {"-f", "--force", "<ambiguous>"}
+    if sub == "config" and not _config_reads(rest, plain, opts):
+        return "config writes change how git runs"
+    if sub in ("branch", "tag", "rm", "mv") and opts & force:
+        return f"{sub} --force overwrites or deletes what git would otherwise protect"
+    if sub == "tag" and opts & {"-d", "--delete"}:
+        return "tag --delete deletes a tag"
+    if (sub == "checkout" and "-B" in opts) or (sub == "worktree" and opts & {"-B", *force}):
+        return "-B resets an existing branch and --force discards changes"
+    if sub == "checkout" and not _checkout_of_a_branch(opts, plain, repo):
+        return "checkout of a name that may be a path overwrites it; use `git switch BRANCH`"
+    if sub in ("fetch", "pull"):
+        if opts & {"-P", "--prune-tags", "-p", "--prune", *force}:
+            return f"{sub} --prune/--force deletes or moves refs"
+        if any(":" in arg or arg.startswith("+") for arg in plain):
+            return f"{sub} into a named ref can move a local branch; fetch the remote alone"
+        if sub == "pull" and opts & {"-r", "--rebase"}:
+            return "pull --rebase rewrites local commits; pull with a merge"
+    if sub == "reset" and any(arg != "HEAD" for arg in plain):
+        return "reset to another commit moves the branch and drops commits from it"
+    if sub == "init" and opts - {"-q", "--quiet", "-b", "--initial-branch"}:
+        return "init options (--bare, --shared, --template, ...) change the repository"
+    if sub == "submodule" and (plain[:1] == ["deinit"] or opts & force):
+        return "submodule deinit/--force deletes submodule work"
+    return ""
+
+
+def _checkout_of_a_branch(opts: set[str], plain: list[str], repo: Path | None) -> bool:
+    """``checkout -b NEW [START]``, or ``checkout NAME`` of an existing local branch.
+
+    To git, ``checkout NAME`` restores the file NAME when NAME is not a branch: only a branch
+    the repository has is safe to name.
+    """
+    if opts - {"-b", "-q", "--quiet", "-t", "--track", "--no-track"}:
+        return False
+    if "-b" in opts:
+        return 1 <= len(plain) <= 2
+    if len(plain) != 1:
+        return False
+    return plain[0] == "-" or (repo is not None and _is_local_branch(repo / ".git", plain[0]))
+
+
+def _is_local_branch(git_dir: Path, name: str) -> bool:
+    if ".." in name or name.startswith(("-", "/")) or not git_dir.is_dir():
+        return False
+    if (git_dir / "refs" / "heads" / name).is_file():
+        return True
+    try:
+        packed = (git_dir / "packed-refs").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.endswith(f" refs/heads/{name}") for line in packed.splitlines())
