@@ -56,8 +56,7 @@ RUNS_PROGRAMS = (
 )  # fmt: skip
 """Long options that run a program (or, --refmap, force-update local refs); their unique
 prefixes are the same option to git, so a prefix of any of them is denied."""
-WRITES_FILES = ("diff", "log", "show", "whatchanged", "format-patch", "range-diff", "archive")
-"""Readers whose --output (archive: -o) writes over any file."""
+
 LONG_OPTIONS = {
     "reset": ("--hard", "--merge", "--keep", "--soft", "--mixed", "--quiet", "--patch"),
     "checkout": ("--force", "--detach", "--quiet", "--track", "--no-track", "--orphan",
@@ -119,11 +118,13 @@ def _options(subcommand: str, args: Sequence[str]) -> tuple[set[str], list[str]]
     rest: list[str] = []
     after_dashdash = False
     for arg in args:
-        if after_dashdash:
-            rest.append(arg)
-        elif arg == "--":
+        # git may take "--" as an option's value (push --repo --, branch --format --), so the
+        # words after it are read as options too: over-reading denies, under-reading would not.
+        if arg == "--":
             after_dashdash = True
             opts.add("--")
+        elif after_dashdash and not arg.startswith("-"):
+            rest.append(arg)
         elif arg.startswith("--"):
             opts.add(_expand(subcommand, arg))
         elif arg.startswith("-") and len(arg) > 1:
@@ -158,8 +159,13 @@ def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
         if name in ("--exec-path",) and "=" in arg:
             return deny("git-exec-path", "git --exec-path=... runs other programs; drop it")
         if name in GLOBAL_WITH_VALUE:
-            if name in ("-C", "--git-dir", "--work-tree"):
-                repo = None  # another repository: its branches are unknown
+            if name in ("--git-dir", "--work-tree"):
+                return deny(
+                    "git-unknown-option",
+                    f"git {name}: another repository over these files; run git in the project",
+                )
+            if name == "-C":
+                repo = None  # another directory: its branches are unknown
             i += 1 if "=" in arg else 2
             continue
         if name == "--bare":
@@ -172,14 +178,13 @@ def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
         return allow()
     sub, rest = args[i], args[i + 1 :]
     for arg in rest:
-        if arg == "--":
-            break
         name = arg.split("=", 1)[0]
-        if (len(name) > 3 and any(p.startswith(name) for p in RUNS_PROGRAMS)) or (
-            sub == "grep" and arg.startswith("-O")
+        short = arg.startswith("-") and not arg.startswith("--")
+        if (len(name) > 2 and any(p.startswith(name) for p in RUNS_PROGRAMS)) or (
+            sub == "grep" and short and "O" in arg
         ):
             return deny("git-runs-programs", f"git {sub} {arg} runs another program; drop it")
-        if sub in WRITES_FILES and (name == "--output" or (sub == "archive" and name == "-o")):
+        if name == "--output" or (sub == "archive" and short and "o" in arg):
             return deny("git-writes-files", f"git {sub} {arg} writes over a file; drop it")
     return _subcommand(sub, rest, repo)
 
