@@ -165,9 +165,7 @@ def _variable(name: str) -> None:
 def _heredoc(node: Any, policy: BashPolicy, depth: int, scope: _Scope) -> None:
     """An expanding <<- heredoc: the parser leaves its body unparsed, so parse it as <<."""
     operator = node.children[0].text.decode() if node.children else ""
-    start = node.child_by_field_name("start") or next(
-        (c for c in node.children if c.type == "heredoc_start"), None
-    )
+    start = next((c for c in node.children if c.type == "heredoc_start"), None)
     body = next((c for c in node.children if c.type == "heredoc_body"), None)
     if operator != "<<-" or start is None or body is None:
         return

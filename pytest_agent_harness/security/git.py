@@ -191,7 +191,7 @@ def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
 
 def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
     opts, plain = _options(sub, rest)
-    why = _destructive(sub, opts, plain) or _moves_refs(sub, rest, opts, plain, repo)
+    why = _destructive(sub, rest, opts, plain, repo)
     if why:
         return deny(
             "git-destructive", f"git {sub}: {why}. It could destroy work; it is not allowed"
@@ -207,19 +207,17 @@ def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
     )
 
 
-def _destructive(sub: str, opts: set[str], plain: list[str]) -> str:
+def _destructive(
+    sub: str, rest: list[str], opts: set[str], plain: list[str], repo: Path | None
+) -> str:
+    """Why this call could destroy work, move refs or run programs; "" when it cannot."""
+    force = {"-f", "--force", "<ambiguous>"}
     if sub in ("clean", "filter-branch", "filter-repo", "prune", "difftool", "mergetool"):
         return "removes files or history, or runs other programs"
     if sub == "reset" and opts & {"--hard", "--merge", "--keep", "<ambiguous>"}:
         return "reset --hard/--merge/--keep discards uncommitted changes"
     if sub == "reset" and "--" in opts:
         return "reset of paths"
-    if sub == "checkout" and (
-        opts & {"-f", "--force", "--", "-p", "--patch", "--ours", "--theirs", "<ambiguous>"}
-        or len(plain) > (2 if "-b" in opts else 1)
-        or "." in plain
-    ):
-        return "checkout with --force, -- or paths overwrites changes; use `git switch BRANCH`"
     if sub == "restore":
         return "restore overwrites changes in files"
     if sub == "switch" and opts & {
@@ -269,41 +267,10 @@ def _destructive(sub: str, opts: set[str], plain: list[str]) -> str:
         return "worktree remove --force deletes changes"
     if sub == "remote" and plain[:1] and plain[0] not in ("-v", "show", "get-url"):
         return "changing remotes is not allowed"
-    if sub in ("rebase", "update-ref", "filter-repo", "replace"):
+    if sub in ("rebase", "update-ref", "replace"):
         return "it rewrites history or moves refs"
     if sub == "commit" and "--amend" in opts:
         return "--amend rewrites the last commit (the harness's checkpoint); make a new commit"
-    return ""
-
-
-CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l"})
-
-
-def _config_reads(rest: list[str], plain: list[str], opts: set[str]) -> bool:
-    """Whether ``git config`` only reads: ``get``/``list``, or read options and no writes.
-
-    git stops reading options at the first other argument, so in ``config KEY --get`` the
-    ``--get`` is the value KEY is set to.
-    """
-    if plain[:1] in (["get"], ["list"]):
-        return len(plain) <= 2
-    if plain and any(arg.startswith("-") for arg in rest[rest.index(plain[0]) :]):
-        return False
-    return bool(opts & CONFIG_READS) and not opts - CONFIG_READS - CONFIG_SCOPES
-
-
-CONFIG_SCOPES = frozenset(
-    {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope",
-     "--name-only", "--null", "-z", "--includes", "--no-includes", "--type", "--bool",
-     "--int", "--path"}
-)  # fmt: skip
-
-
-def _moves_refs(
-    sub: str, rest: list[str], opts: set[str], plain: list[str], repo: Path | None
-) -> str:
-    """Config writes, and what force-moves or deletes a branch or tag or overwrites files."""
-    force = {"-f", "--force", "<ambiguous>"}
     if sub == "config" and not _config_reads(rest, plain, opts):
         return "config writes change how git runs"
     if sub in ("branch", "tag", "rm", "mv") and opts & force:
@@ -313,7 +280,10 @@ def _moves_refs(
     if (sub == "checkout" and "-B" in opts) or (sub == "worktree" and opts & {"-B", *force}):
         return "-B resets an existing branch and --force discards changes"
     if sub == "checkout" and not _checkout_of_a_branch(opts, plain, repo):
-        return "checkout of a name that may be a path overwrites it; use `git switch BRANCH`"
+        return (
+            "checkout of anything but a local branch (or -b NEW) can write over files; "
+            "use `git switch BRANCH`"
+        )
     if sub in ("fetch", "pull"):
         if opts & {"-P", "--prune-tags", "-p", "--prune", *force}:
             return f"{sub} --prune/--force deletes or moves refs"
@@ -328,6 +298,27 @@ def _moves_refs(
     if sub == "submodule" and (plain[:1] == ["deinit"] or opts & force):
         return "submodule deinit/--force deletes submodule work"
     return ""
+
+
+CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l"})
+CONFIG_SCOPES = frozenset(
+    {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope",
+     "--name-only", "--null", "-z", "--includes", "--no-includes", "--type", "--bool",
+     "--int", "--path"}
+)  # fmt: skip
+
+
+def _config_reads(rest: list[str], plain: list[str], opts: set[str]) -> bool:
+    """Whether ``git config`` only reads: ``get``/``list``, or read options and no writes.
+
+    git stops reading options at the first other argument, so in ``config KEY --get`` the
+    ``--get`` is the value KEY is set to.
+    """
+    if plain[:1] in (["get"], ["list"]):
+        return len(plain) <= 2
+    if plain and any(arg.startswith("-") for arg in rest[rest.index(plain[0]) :]):
+        return False
+    return bool(opts & CONFIG_READS) and not opts - CONFIG_READS - CONFIG_SCOPES
 
 
 def _checkout_of_a_branch(opts: set[str], plain: list[str], repo: Path | None) -> bool:
