@@ -21,8 +21,11 @@ class Row:
     holds: bool
 
 
-def add_rows_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rows-json", type=Path, help=argparse.SUPPRESS)
+def parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's options: its docstring's first line, and run_all's hidden --rows-json."""
+    options = argparse.ArgumentParser(description=doc.splitlines()[0])
+    options.add_argument("--rows-json", type=Path, help=argparse.SUPPRESS)
+    return options
 
 
 def report(rows: Sequence[Row], rows_json: Path | None) -> int:

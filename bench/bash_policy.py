@@ -8,7 +8,6 @@ the parser, is not counted). Target: median under 200 microseconds per command.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 from test_bash_policy import CASES, POLICY, VALIDATED, VALIDATOR_CASES
 
 from pytest_agent_harness.security.bash import check_command
@@ -25,10 +24,9 @@ TARGET_US = 200.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=20)
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--rounds", type=int, default=20)
+    args = options.parse_args()
     corpus = [(c, POLICY) for c, _ in CASES] + [(c, VALIDATED) for c, _ in VALIDATOR_CASES]
     for command, policy in corpus:  # warm-up: parser construction, imports
         check_command(command, policy)

@@ -10,7 +10,6 @@ under 250 ms of git per session, and the copied index at least twice as fast.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 
 from pytest_agent_harness import gitops
 
@@ -65,11 +64,10 @@ def one_session(project: Path, session: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=5000)
-    parser.add_argument("--sessions", type=int, default=10)
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--files", type=int, default=5000)
+    options.add_argument("--sessions", type=int, default=10)
+    args = options.parse_args()
     seeded: list[float] = []
     from_head: list[float] = []
     own_tree: Callable[[Any], str] = gitops._tree_of_worktree

@@ -9,7 +9,6 @@ few runs against the targets: under 1.0 s and 150 MiB.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
@@ -18,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 
 TIME_TARGET_S = 1.0
 MEMORY_TARGET_MIB = 150.0
@@ -70,11 +69,10 @@ def measure(report: str) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--cases", type=int, default=100_000)
+    options.add_argument("--runs", type=int, default=5)
+    args = options.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "big.xml"
         write_report(xml, args.cases)

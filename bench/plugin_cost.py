@@ -8,7 +8,6 @@ interleaved, and compares the medians. Target: the plugin adds under 5 %.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 
 TARGET = 0.05
 HELP_TARGET_MS = 200.0
@@ -29,10 +28,9 @@ def timed(argv: list[str], cwd: Path) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=21)
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--runs", type=int, default=21)
+    args = options.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         tests = "\n".join(f"def test_{i}():\n    assert {i} == {i}\n" for i in range(50))

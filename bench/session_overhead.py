@@ -14,7 +14,6 @@ whichever is larger.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import io
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 import tomli_w
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 
 from pytest_agent_harness.cli import main as harness_main
 from pytest_agent_harness.config import DEFAULT_TOOLS
@@ -120,11 +119,10 @@ def bare_round(project: Path, config_dir: Path, sessions: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10, help="rounds per side (default 10)")
-    parser.add_argument("--sessions", type=int, default=4, help="sessions per round (default 4)")
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--rounds", type=int, default=10, help="rounds per side (default 10)")
+    options.add_argument("--sessions", type=int, default=4, help="sessions per round (default 4)")
+    args = options.parse_args()
 
     def reply(request: Request) -> Turn:
         return Turn(text("Nothing to do this time."))

@@ -13,7 +13,6 @@ children the same at every session from 10 on; no orphaned CLI or git process.
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import json
 import os
@@ -25,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import Row, add_rows_option, report
+from _common import Row, parser, report
 from session_overhead import make_project
 
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text
@@ -85,12 +84,11 @@ class Sampler:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=200)
-    add_rows_option(parser)
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--sessions", type=int, default=200)
+    args = options.parse_args()
     if args.sessions <= FIRST_COUNTED:
-        parser.error(f"--sessions must be more than {FIRST_COUNTED}")
+        options.error(f"--sessions must be more than {FIRST_COUNTED}")
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise SystemExit("cannot become the child subreaper; orphans would go uncounted")

@@ -19,12 +19,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import passing_checklist
+from conftest import harness_env, passing_checklist, wait_for_group_exit
 
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text, tool_use
 
@@ -186,8 +185,7 @@ def test_random_kills_lose_no_state_commit_or_ref(
     hook.chmod(0o755)
     crash = CrashModel(project)
     model: ScriptedModel = scripted_model(handler=crash)
-    env = {**os.environ, **model.env(tmp_path / "claude-config", tmp_path / "home")}
-    env.pop("CLAUDE_CODE_OAUTH_TOKEN", None)
+    env = harness_env(model, tmp_path)
     rng = random.Random(SEED)
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -208,7 +206,9 @@ def test_random_kills_lose_no_state_commit_or_ref(
             kill_group(harness.pid)  # whatever the run started dies with it
         output = log.read_text(errors="replace")
         assert code == -signal.SIGKILL, f"run {attempt} ended by itself ({code}):\n{output}"
-        wait_for_group_exit(harness.pid)
+        assert wait_for_group_exit(harness.pid, 10), (
+            f"process group {harness.pid} outlived its kill"
+        )
         if not (project / ".agent-harness" / "session.json").exists():
             continue  # killed before its first state write: nothing to keep yet
         kills += 1
@@ -242,14 +242,3 @@ def test_random_kills_lose_no_state_commit_or_ref(
     assert not list(project.rglob("*.agent-harness-*.tmp")), "a half-written file was left"
     # Only the user's own untracked file is left as it was.
     assert git(project, "status", "--porcelain") == "?? .agent-harness/config.toml\n"
-
-
-def wait_for_group_exit(pgid: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"process group {pgid} outlived its kill")

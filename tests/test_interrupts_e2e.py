@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import passing_checklist, read_ledger
+from conftest import (
+    group_alive,
+    harness_env,
+    passing_checklist,
+    read_ledger,
+    wait_for_group_exit,
+)
 
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text, tool_use
 
@@ -45,33 +51,14 @@ class BlockingScript:
 
 
 def start_harness(project: Path, model: ScriptedModel, tmp_path: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, **model.env(tmp_path / "claude-config", tmp_path / "home")}
-    env.pop("CLAUDE_CODE_OAUTH_TOKEN", None)
     return subprocess.Popen(
         [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env=harness_env(model, tmp_path),
         start_new_session=True,  # its own process group, as a terminal's foreground job has
     )
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def wait_for_group_exit(pgid: int, timeout: float = 15.0) -> bool:
-    done = threading.Event()
-    for _ in range(int(timeout * 10)):
-        if not group_alive(pgid):
-            return True
-        done.wait(0.1)
-    return False
 
 
 @pytest.fixture
