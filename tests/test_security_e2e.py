@@ -29,6 +29,11 @@ DENIED = [
     "cat <<EOF\n`mkmarker {m}/heredoc`\nEOF",
     "echo x > {m}/redirect",
     "git -c alias.x='!mkmarker {m}/gitalias' x",
+    # bypasses the policy fuzz found, through the real CLI
+    "env -u ls mkmarker {m}/env-unset",
+    "mkmarker() { ls; }; env mkmarker {m}/function-via-env",
+    "cat <<-EOF\n\t$(mkmarker {m}/dash-heredoc)\n\tEOF",
+    "git grep -nO'mkmarker {m}/grep-pager' x",
 ]
 
 
