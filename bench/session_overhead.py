@@ -29,9 +29,9 @@ from pathlib import Path
 import tomli_w
 from _common import Row, parser, report
 
+from pytest_agent_harness.agent.session import EventSink, SessionOutcome, SessionSpec
 from pytest_agent_harness.cli import main as harness_main
 from pytest_agent_harness.config import DEFAULT_TOOLS
-from pytest_agent_harness.session import EventSink, SessionOutcome, SessionSpec
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text
 
 RATIO_TARGET = 0.05
@@ -63,7 +63,7 @@ def make_project(root: Path, sessions: int) -> Path:
 
 def harness_round(project: Path, in_sdk: list[float]) -> float:
     """Seconds for one `agent-harness run`; appends the time spent inside SDK sessions."""
-    from pytest_agent_harness import agent
+    from pytest_agent_harness.agent import sdk as agent
 
     run_session = agent.run_session
 

@@ -15,14 +15,14 @@ __all__ = ["ConfigError", "ExitCode", "HarnessError", "__version__", "hookimpl",
 if TYPE_CHECKING:
     from .config import load_config
     from .errors import ConfigError, ExitCode, HarnessError
-    from .hookspecs import hookimpl
+    from .markers import hookimpl
 
 _LAZY = {
     "load_config": ".config",
     "ConfigError": ".errors",
     "ExitCode": ".errors",
     "HarnessError": ".errors",
-    "hookimpl": ".hookspecs",
+    "hookimpl": ".markers",
 }
 
 

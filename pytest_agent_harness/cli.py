@@ -1,8 +1,9 @@
 """The ``agent-harness`` command: one parser, one exit path.
 
-``main(argv)`` returns an exit code and never raises for expected errors: each ``HarnessError``
-becomes a one-line message on stderr and its documented exit code. Only ``console_main`` calls
-``sys.exit``. An unexpected exception is a bug and keeps its traceback.
+``main(argv)`` returns an exit code and never raises: each ``HarnessError`` becomes a one-line
+message on stderr and its documented exit code, and a bug in the harness a one-line message naming
+the crash log that holds its traceback (``commands.exit``). Only ``console_main`` calls
+``sys.exit``. The subcommands themselves live in ``commands/``, one module each.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .errors import ExitCode, HarnessError
+from .commands.exit import run_command
+from .errors import ExitCode
+from .layout import CONFIG_NAME, HARNESS_DIR_NAME, Layout
 
 EPILOG = """\
 exit codes:
   0    the tracker says the work is complete
   1    stopped before completion (max iterations, no eligible phase)
-  2    the agent cannot go on (credentials, invalid request, circuit breaker)
+  2    the agent cannot go on (credentials, invalid request, circuit breaker),
+       or the harness hit a bug (the message names a crash log)
   3    a budget was exhausted
   4    usage or config error
   130  interrupted (run the same command again to resume)
@@ -42,7 +47,7 @@ def _location_options() -> argparse.ArgumentParser:
         "--harness-dir",
         type=Path,
         default=argparse.SUPPRESS,
-        help="where config.toml and the run state live (default: PROJECT/.agent-harness)",
+        help=f"where {CONFIG_NAME} and the run state live (default: PROJECT/{HARNESS_DIR_NAME})",
     )
     return parent
 
@@ -61,12 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
     sub.add_parser(
         "init",
         parents=[location],
-        help="scaffold .agent-harness/ (config.toml and prompts) in the project",
-        description="Create .agent-harness/config.toml and starter prompts. Never overwrites.",
+        help=f"scaffold {HARNESS_DIR_NAME}/ ({CONFIG_NAME} and prompts) in the project",
+        description=(
+            f"Create {HARNESS_DIR_NAME}/{CONFIG_NAME} and starter prompts. Never overwrites."
+        ),
     )
     verify = sub.add_parser(
         "verify",
@@ -77,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--live", action="store_true", help="also make one real API round trip (costs a little)"
     )
+    _add_run(sub, location)
+    _add_status(sub, location)
+    sub.add_parser(
+        "demo",
+        parents=[location],
+        help="run a whole project offline on a scripted model (no credentials, no network)",
+        description=(
+            "Create a demo project (in a new temporary directory, or an empty --project-dir) "
+            "and run the harness on it with the real Claude Code CLI and a scripted model."
+        ),
+    )
+    return parser
+
+
+def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run",
         parents=[location],
@@ -91,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many sessions in this invocation (overrides the config)",
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
+
+
+def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
     status = sub.add_parser(
         "status",
         parents=[location],
@@ -102,16 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print a machine-readable status")
     status.add_argument("--junit-xml", type=Path, help="also write the items as JUnit test cases")
-    sub.add_parser(
-        "demo",
-        parents=[location],
-        help="run a whole project offline on a scripted model (no credentials, no network)",
-        description=(
-            "Create a demo project (in a new temporary directory, or an empty --project-dir) "
-            "and run the harness on it with the real Claude Code CLI and a scripted model."
-        ),
-    )
-    return parser
 
 
 def _positive_int(text: str) -> int:
@@ -124,10 +138,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _dirs(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    project = Path(getattr(args, "project_dir", Path("."))).expanduser().resolve()
+def _layout(args: argparse.Namespace) -> Layout:
+    project = Path(getattr(args, "project_dir", Path("."))).expanduser()
     harness = getattr(args, "harness_dir", None)
-    return project, (Path(harness).expanduser().resolve() if harness is not None else None)
+    return Layout.of(project, Path(harness).expanduser() if harness is not None else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,64 +152,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits for --help (0) and usage errors (2)
         code = exc.code if isinstance(exc.code, int) else 0
         return int(ExitCode.USAGE_ERROR) if code else 0
-    try:
-        return int(_dispatch(args))
-    except HarnessError as exc:
-        print(f"agent-harness: error: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
+    layout = _layout(args)
+    return run_command(lambda: _dispatch(args, layout), layout)
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    project_dir, harness_dir = _dirs(args)
+def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
     if args.command == "init":
-        from .scaffold import init_project
+        from .commands.init import run_init
 
-        written = init_project(project_dir, harness_dir)
-        for path in written:
-            print(f"created {path}")
-        print("Next: edit the prompts and config, then run `agent-harness verify`.")
-        return ExitCode.COMPLETE
+        return run_init(layout)
     if args.command == "verify":
-        from .verify import print_checks, run_checks
+        from .commands.verify import print_checks, run_checks
 
-        checks = run_checks(project_dir, harness_dir, live=args.live)
-        return print_checks(checks)
+        return print_checks(run_checks(layout, live=args.live))
     if args.command == "run":
-        return _run(args, project_dir, harness_dir)
+        from .commands.run import run_harness
+
+        overrides = {"max_iterations": args.max_iterations, "model": args.model or None}
+        return run_harness(layout.project_dir, layout.harness_dir, overrides)
     if args.command == "status":
-        from .status import run_status
+        from .commands.status import run_status
 
         return run_status(
-            project_dir,
-            harness_dir,
-            check=args.check,
-            as_json_output=args.json,
-            junit_xml=args.junit_xml,
+            layout, check=args.check, as_json_output=args.json, junit_xml=args.junit_xml
         )
     if args.command == "demo":
-        from .demo import run_demo
+        from .commands.demo import run_demo
 
         given = getattr(args, "project_dir", None)
-        return run_demo(project_dir if given is not None else None)
+        return run_demo(layout.project_dir if given is not None else None)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
-
-
-def _run(args: argparse.Namespace, project_dir: Path, harness_dir: Path | None) -> int:
-    overrides: dict[str, object] = {}
-    if args.max_iterations is not None:
-        overrides["max_iterations"] = args.max_iterations
-    if args.model:
-        overrides["model"] = args.model
-    return run_harness(project_dir, harness_dir, overrides)
-
-
-def run_harness(project_dir: Path, harness_dir: Path | None, overrides: dict[str, object]) -> int:
-    """Load the config and run the loop: what ``run`` and ``pytest --agent-harness`` share."""
-    from .config import load_config
-    from .runner import Runner
-
-    config = load_config(project_dir, harness_dir, overrides=overrides)
-    return int(Runner(config).run().exit_code)
 
 
 def console_main() -> None:

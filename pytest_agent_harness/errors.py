@@ -9,10 +9,11 @@ Every error the harness expects carries the exit code it ends the run with, so
     ├── StateError               a state file that cannot be read or written (exit 4)
     ├── LockError                another run holds the project (exit 4)
     ├── GitStateError            the repository is in no state to run (exit 4)
-    └── AgentError               the agent cannot go on: auth, invalid request, breaker (exit 2)
-        └── BudgetExhausted      a budget is reached (exit 3)
+    └── InternalError            a bug in the harness: traceback in a crash log (exit 2)
 
-Anything else is a bug in the harness and keeps its traceback.
+How a run ends (complete, budget, breaker) is not an error: the loop returns its exit code.
+Any other exception is a bug; the one exit path (``commands.exit``) turns it into an
+``InternalError``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ExitCode(enum.IntEnum):
     COMPLETE = 0
     INCOMPLETE = 1
     AGENT_FAILURE = 2
+    """The agent cannot go on (credentials, invalid request, breaker), or the harness crashed."""
     BUDGET_EXHAUSTED = 3
     USAGE_ERROR = 4
     INTERRUPTED = 130
@@ -96,13 +98,15 @@ class GitStateError(HarnessError):
     """The project's repository is in a state the harness must not work in."""
 
 
-class AgentError(HarnessError):
-    """The agent cannot continue: credentials, an invalid request, or the circuit breaker."""
+class InternalError(HarnessError):
+    """A bug in the harness; the traceback is in ``crash_log``, not on the console."""
 
     exit_code = ExitCode.AGENT_FAILURE
 
-
-class BudgetExhausted(AgentError):
-    """A configured budget was reached; the work so far is kept."""
-
-    exit_code = ExitCode.BUDGET_EXHAUSTED
+    def __init__(self, error: BaseException, crash_log: Path | None) -> None:
+        self.error = error
+        self.crash_log = crash_log
+        where = f"; traceback in {crash_log}" if crash_log else ""
+        detail = str(error).strip().splitlines()[:1]
+        message = f"{type(error).__name__}: {detail[0]}" if detail else type(error).__name__
+        super().__init__(f"internal error ({message[:200]}){where}; please report it")

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
+from .config.model import DEFAULT_AUTHOR
 from .errors import GitStateError
 
 REF_PREFIX = "refs/agent-harness"
-DEFAULT_AUTHOR = "agent-harness <agent-harness@localhost>"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +54,8 @@ def _repo(project_dir: Path) -> Iterator[Repo]:
 
 def _identity(author: str) -> dict[str, str]:
     name, email = parseaddr(author)
-    name = name or "agent-harness"
-    email = email or "agent-harness@localhost"
+    default_name, default_email = parseaddr(DEFAULT_AUTHOR)
+    name, email = name or default_name, email or default_email
     return {
         "GIT_AUTHOR_NAME": name,
         "GIT_AUTHOR_EMAIL": email,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pluggy
+from .markers import hookimpl, hookspec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,9 +17,7 @@ if TYPE_CHECKING:
     from .security.decision import Decision
     from .trackers.base import Tracker
 
-PROJECT = "agent_harness"
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
+__all__ = ["hookimpl", "hookspec"]
 
 
 @hookspec

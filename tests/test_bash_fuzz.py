@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from pytest_agent_harness.security.bash import BashPolicy, check_command
 
+pytestmark = pytest.mark.fuzz
+
 ALLOWED = frozenset(
     {"ls", "cat", "echo", "grep", "sort", "head", "wc", "true", "false", "test", "printf",
      "mkdir", "touch", "env", "timeout", "nice", "nohup", "xargs", "bash", "sh", "python3",

@@ -6,13 +6,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_agent_harness.commands.init import render_config
 from pytest_agent_harness.config import load_config
 from pytest_agent_harness.errors import ConfigError
-from pytest_agent_harness.scaffold import render_config
+
+pytestmark = pytest.mark.fuzz
 
 KEYS = ["model", "max_turns", "max_iterations", "auto_continue_delay", "tools", "builtin",
         "security", "sandbox", "bash", "allowed_commands", "tracking", "type", "file",

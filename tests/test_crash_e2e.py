@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import harness_env, passing_checklist, wait_for_group_exit
+from helpers import harness_env, passing_checklist, wait_for_group_exit
 
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text, tool_use
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SEED = 20261125
 KILLS = 24

@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from pytest_agent_harness.security.decision import Decision
 from pytest_agent_harness.security.git import check_git
 
+pytestmark = pytest.mark.fuzz
+
 EVIL = "evilprog"
 TIMEOUT = 20
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import (
     group_alive,
     harness_env,
     passing_checklist,
@@ -23,7 +23,7 @@ from conftest import (
 
 from pytest_agent_harness.testing import Request, ScriptedModel, Turn, text, tool_use
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 class BlockingScript:

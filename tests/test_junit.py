@@ -165,6 +165,7 @@ def documents(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attrs}>{''.join(children)}</{tag}>"
 
 
+@pytest.mark.fuzz
 @settings(
     max_examples=200,
     deadline=None,

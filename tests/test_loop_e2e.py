@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import passing_checklist, read_ledger
+from helpers import passing_checklist, read_ledger
 
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.testing import HttpError, Request, Turn, text, tool_use
@@ -26,6 +26,7 @@ def finish(project: Path) -> list[Turn]:
     ]
 
 
+@pytest.mark.slow
 def test_rate_limit_waits_for_retry_after_then_finishes(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -62,6 +63,7 @@ def test_auth_error_stops_at_once_with_advice(
     assert [e["outcome"] for e in read_ledger(project)] == ["auth"]
 
 
+@pytest.mark.slow
 def test_breaker_trips_after_max_consecutive_errors_with_backoff(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -156,6 +158,7 @@ def test_budget_stops_with_exit_3_within_one_session_of_the_limit(
     assert len(read_ledger(project)) == len(costs)
 
 
+@pytest.mark.slow
 def test_max_turns_is_a_normal_end_not_an_error(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:

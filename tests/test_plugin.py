@@ -63,9 +63,10 @@ def test_help_still_shows_help_with_the_flag(pytester: pytest.Pytester) -> None:
 def test_without_a_config_it_explains_init(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--agent-harness")
     assert result.ret == 4
-    result.stdout.fnmatch_lines(["*agent-harness init*"])
+    result.stderr.fnmatch_lines(["*agent-harness init*"])
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_the_flag_runs_the_harness_on_the_selection(
     pytester: pytest.Pytester, scripted_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -94,6 +95,7 @@ def test_the_flag_runs_the_harness_on_the_selection(
     assert "Session 2" not in result.stdout.str()
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_the_harness_exit_code_is_returned(
     pytester: pytest.Pytester, scripted_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

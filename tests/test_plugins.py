@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,15 +11,14 @@ import pytest
 from pytest_agent_harness import hookimpl
 from pytest_agent_harness.config import load_config
 from pytest_agent_harness.errors import ConfigError
-from pytest_agent_harness.plugins import plugin_manager, tracker_types
-from pytest_agent_harness.runner import make_tracker
+from pytest_agent_harness.plugins import Plugins, load_plugins
 from pytest_agent_harness.trackers.base import Item, Progress
 
 
 class AlwaysDone:
     name = "always_done"
 
-    def evaluate(self) -> Progress:
+    def evaluate(self, *, readonly: bool = False) -> Progress:
         return Progress(items=(Item(id="everything", status="passed"),))
 
 
@@ -36,11 +34,11 @@ class Plugin:
 
 
 @pytest.fixture
-def plugin() -> Iterator[Plugin]:
-    instance = Plugin()
-    plugin_manager().register(instance, name="test-plugin")
-    yield instance
-    plugin_manager().unregister(instance)
+def plugins() -> Plugins:
+    """This test's own plugins, with the test tracker registered: nobody else sees it."""
+    plugins = load_plugins()
+    plugins.manager.register(Plugin(), name="test-plugin")
+    return plugins
 
 
 def write(tmp_path: Path, tracker: str) -> None:
@@ -51,27 +49,44 @@ def write(tmp_path: Path, tracker: str) -> None:
 
 
 def test_built_ins_are_registered_as_plugins() -> None:
-    assert set(tracker_types()) >= {"json_checklist", "junit", "pytest", "notes_file", "none"}
-    assert plugin_manager().get_plugin("agent_harness.trackers") is not None
+    plugins = load_plugins()
+    assert set(plugins.tracker_types()) >= {
+        "json_checklist",
+        "junit",
+        "pytest",
+        "notes_file",
+        "none",
+    }
+    assert plugins.manager.get_plugin("agent_harness.trackers") is not None
 
 
-def test_a_plugin_tracker_is_accepted_and_built(tmp_path: Path, plugin: Plugin) -> None:
+def test_a_plugin_tracker_is_accepted_and_built(tmp_path: Path, plugins: Plugins) -> None:
     write(tmp_path, "always_done")
-    tracker = make_tracker(load_config(tmp_path))
-    assert tracker.evaluate().complete
+    config = load_config(tmp_path, tracker_types=plugins.tracker_types())
+    assert plugins.make_tracker(config).evaluate().complete
+
+
+def test_plugins_are_per_run(tmp_path: Path, plugins: Plugins) -> None:
+    assert "always_done" in plugins.tracker_types()
+    assert "always_done" not in load_plugins().tracker_types()
 
 
 def test_an_unknown_tracker_lists_the_installed_ones(tmp_path: Path) -> None:
     write(tmp_path, "always_done")
     with pytest.raises(ConfigError, match=r"unknown tracker 'always_done'.*'json_checklist'"):
-        load_config(tmp_path)
+        load_config(tmp_path, tracker_types=load_plugins().tracker_types())
 
 
-def test_a_misspelt_hook_is_an_error() -> None:
-    manager = pluggy.PluginManager("agent_harness")
-    from pytest_agent_harness import hookspecs
+def test_a_misspelt_hook_in_an_installed_plugin_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``load_plugins`` itself refuses a plugin whose hook name matches no spec."""
+    misspelt = SimpleNamespace(agent_harness_make_trackr=hookimpl(lambda config: None))
 
-    manager.add_hookspecs(hookspecs)
-    manager.register(SimpleNamespace(agent_harness_make_trackr=hookimpl(lambda config: None)))
-    with pytest.raises(pluggy.PluginValidationError):
-        manager.check_pending()
+    def load_entry_points(self: pluggy.PluginManager, group: str, name: str | None = None) -> int:
+        self.register(misspelt, name="misspelt")
+        return 1
+
+    monkeypatch.setattr(pluggy.PluginManager, "load_setuptools_entrypoints", load_entry_points)
+    with pytest.raises(pluggy.PluginValidationError, match="agent_harness_make_trackr"):
+        load_plugins()

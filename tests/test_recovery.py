@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_agent_harness.recovery import OutcomeClass, backoff_seconds, classify, describe_error
-from pytest_agent_harness.session import SessionOutcome
+from pytest_agent_harness.agent.session import Failure, SessionOutcome, SessionSpec
+from pytest_agent_harness.run.recovery import (
+    OutcomeClass,
+    backoff_seconds,
+    classify,
+    describe_error,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,11 +36,13 @@ from pytest_agent_harness.session import SessionOutcome
         ),
         ({"is_error": False, "terminal_reason": "max_turns"}, "max_turns"),
         ({"is_error": True, "subtype": "error_max_budget_usd"}, "budget"),
-        ({"is_error": True, "exception": "ProcessError: exit -9", "exit_code": -9}, "transient"),
+        ({"is_error": True, "failure": Failure.PROCESS, "exit_code": -9}, "transient"),
         ({"is_error": True}, "transient"),  # no ResultMessage at all: the CLI died
-        ({"is_error": True, "exception": "CLINotFoundError: no CLI"}, "setup"),
+        ({"is_error": True, "failure": Failure.CLI_NOT_FOUND}, "setup"),
+        # The class decides, never the text: a message naming the error is just a message.
+        ({"is_error": True, "exception": "CLINotFoundError: no CLI"}, "transient"),
         (
-            {"is_error": True, "exception": "Exception: Control request timeout: initialize"},
+            {"is_error": True, "failure": Failure.CONNECTION, "exception": "Exception: timeout"},
             "transient",
         ),
         ({"is_error": True, "interrupted": True}, "interrupted"),
@@ -61,3 +70,37 @@ def test_error_description_is_bounded_and_names_the_status() -> None:
     text = describe_error(outcome, classify(outcome))
     assert "API status 500" in text
     assert len(text) < 600
+
+
+@pytest.mark.parametrize(
+    ("error", "failure", "expected"),
+    [
+        ("CLINotFoundError", Failure.CLI_NOT_FOUND, "setup"),
+        ("CLIConnectionError", Failure.CONNECTION, "transient"),
+        ("ProcessError", Failure.PROCESS, "transient"),
+    ],
+)
+def test_the_adapter_names_sdk_exceptions_by_type(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, error: str, failure: Failure, expected: str
+) -> None:
+    import claude_agent_sdk
+
+    from pytest_agent_harness.agent import sdk
+
+    exception = getattr(claude_agent_sdk, error)("it failed")
+
+    class Client:
+        def __init__(self, options: object) -> None:
+            pass
+
+        async def connect(self) -> None:
+            raise exception
+
+        async def disconnect(self) -> None:
+            pass
+
+    monkeypatch.setattr(sdk, "ClaudeSDKClient", Client)
+    spec = SessionSpec(prompt="hi", cwd=tmp_path, config_dir=tmp_path / "claude")
+    outcome = sdk.run_session(spec, lambda event: None)
+    assert outcome.failure is failure
+    assert classify(outcome).value == expected

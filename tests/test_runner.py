@@ -6,13 +6,13 @@ import io
 import json
 from pathlib import Path
 
-from conftest import read_ledger
+from helpers import read_ledger
 
+from pytest_agent_harness.agent.display import Display
+from pytest_agent_harness.agent.session import EventSink, SessionOutcome, SessionSpec
 from pytest_agent_harness.config import load_config
-from pytest_agent_harness.display import Display
 from pytest_agent_harness.errors import ExitCode
-from pytest_agent_harness.runner import Runner
-from pytest_agent_harness.session import EventSink, SessionOutcome, SessionSpec
+from pytest_agent_harness.run.loop import Runner
 
 
 def run(project: Path, outcomes: list[SessionOutcome], **kw: object) -> tuple[ExitCode, str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_agent_harness.commands.init import init_project, render_config
 from pytest_agent_harness.config import load_config
 from pytest_agent_harness.errors import UsageError
-from pytest_agent_harness.scaffold import init_project, render_config
 
 if sys.version_info >= (3, 11):
     import tomllib

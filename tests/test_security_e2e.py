@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_ledger
+from helpers import read_ledger
 
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.testing import Turn, text, tool_use

@@ -11,28 +11,23 @@ from pathlib import Path
 import pytest
 
 from pytest_agent_harness.errors import ExitCode, LockError
-from pytest_agent_harness.state import (
-    TEMP_MARK,
-    RunState,
-    StateStore,
-    remove_stale_temp_files,
-    run_lock,
-    write_atomic,
-)
+from pytest_agent_harness.files import remove_stale_temp_files, write_atomic
+from pytest_agent_harness.layout import TEMP_MARK, Layout
+from pytest_agent_harness.run.books import RunState, StateStore, run_lock
 
 
 def test_state_round_trips(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = StateStore(Layout.of(tmp_path, tmp_path))
     state = RunState(session=3, completed_phases=["initializer"], consecutive_errors=1)
     state.totals.cost_usd = 1.25
     store.save(state)
-    loaded = StateStore(tmp_path).load()
+    loaded = StateStore(Layout.of(tmp_path, tmp_path)).load()
     assert loaded == state
     assert json.loads((tmp_path / "session.json").read_text())["version"] == 1
 
 
 def test_missing_state_is_a_fresh_run(tmp_path: Path) -> None:
-    assert StateStore(tmp_path).load() == RunState()
+    assert StateStore(Layout.of(tmp_path, tmp_path)).load() == RunState()
 
 
 @pytest.mark.parametrize(
@@ -40,7 +35,7 @@ def test_missing_state_is_a_fresh_run(tmp_path: Path) -> None:
     ["{not json", "[]", '{"version": 99}', '{"version": 1, "session": "three"}', ""],
 )
 def test_corrupt_state_is_moved_aside_and_rebuilt_from_ledger(tmp_path: Path, content: str) -> None:
-    store = StateStore(tmp_path)
+    store = StateStore(Layout.of(tmp_path, tmp_path))
     for session, phase, run_once in [(1, "initializer", True), (2, "coding", False)]:
         store.append_ledger(
             {
@@ -62,11 +57,11 @@ def test_corrupt_state_is_moved_aside_and_rebuilt_from_ledger(tmp_path: Path, co
     aside = list(tmp_path.glob("session.json.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_text() == content  # kept, never silently dropped
     assert store.warnings and "rebuilt" in store.warnings[0]
-    assert StateStore(tmp_path).load() == state  # the rebuilt state was saved
+    assert StateStore(Layout.of(tmp_path, tmp_path)).load() == state  # the rebuilt state was saved
 
 
 def test_ledger_skips_a_torn_last_line_and_appends_after_it(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = StateStore(Layout.of(tmp_path, tmp_path))
     store.append_ledger({"session": 1, "phase": "a", "outcome": "ok"})
     with open(tmp_path / "ledger.jsonl", "a") as handle:
         handle.write('{"session": 2, "pha')  # a kill in the middle of a write
@@ -86,7 +81,7 @@ def test_second_run_lock_names_the_holder(tmp_path: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         (tmp_path / "run.lock").write_text(f"{holder.pid}\n")
-        with pytest.raises(LockError) as info, run_lock(tmp_path):
+        with pytest.raises(LockError) as info, run_lock(Layout.of(tmp_path, tmp_path)):
             pass
         assert str(holder.pid) in str(info.value)
         assert info.value.exit_code == ExitCode.USAGE_ERROR
@@ -99,7 +94,7 @@ def test_stale_lock_from_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (tmp_path / "run.lock").write_text(f"{dead.pid}\n")
-    with run_lock(tmp_path):
+    with run_lock(Layout.of(tmp_path, tmp_path)):
         assert (tmp_path / "run.lock").read_text().strip() == str(os.getpid())
     assert not (tmp_path / "run.lock").exists()
 

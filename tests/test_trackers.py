@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from pytest_agent_harness.envvars import INNER_RUN
+from pytest_agent_harness.layout import Layout
 from pytest_agent_harness.trackers.checklist import ChecklistTracker
 from pytest_agent_harness.trackers.evidence import (
-    INNER_RUN_VARIABLE,
     clean_environment,
     junit_evidence,
     pytest_evidence,
 )
-from pytest_agent_harness.trackers.tests import TestsTracker
+from pytest_agent_harness.trackers.results import ResultsTracker
 
 ITEMS = [
     {
@@ -58,11 +59,11 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def pytest_tracker(project: Path, args: tuple[str, ...] = ("tests",)) -> TestsTracker:
-    return TestsTracker(
+def pytest_tracker(project: Path, args: tuple[str, ...] = ("tests",)) -> ResultsTracker:
+    return ResultsTracker(
         "pytest",
-        lambda: pytest_evidence(project, project / ".agent-harness", args=args),
-        project / ".agent-harness",
+        lambda: pytest_evidence(Layout.of(project), args=args),
+        Layout.of(project),
     )
 
 
@@ -119,10 +120,10 @@ def test_skips_pass_only_when_allowed(project: Path) -> None:
     )
     strict = pytest_tracker(project).evaluate()
     assert strict.passing == 1
-    lenient = TestsTracker(
+    lenient = ResultsTracker(
         "pytest",
-        lambda: pytest_evidence(project, project / ".agent-harness", args=("tests",)),
-        project / ".agent-harness",
+        lambda: pytest_evidence(Layout.of(project), args=("tests",)),
+        Layout.of(project),
         allow_skipped=True,
     ).evaluate()
     assert lenient.complete
@@ -140,16 +141,17 @@ def test_pytest_exit_codes_2_to_5_are_not_passing(project: Path, setup: str, fra
         (project / "tests" / "test_calc.py").write_text("")
     else:
         (project / "tests" / "test_calc.py").write_text("def test_x(:\n")
-    evidence = pytest_evidence(project, project / ".agent-harness", args=("tests",))
+    evidence = pytest_evidence(Layout.of(project), args=("tests",))
     assert not evidence.completable
     assert any(fragment in w for w in evidence.warnings), evidence.warnings
 
 
+@pytest.mark.slow
 def test_a_hanging_pytest_is_stopped_at_the_timeout(project: Path) -> None:
     (project / "tests" / "test_calc.py").write_text(
         "import time\n\ndef test_hang():\n    time.sleep(60)\n"
     )
-    evidence = pytest_evidence(project, project / ".agent-harness", args=("tests",), timeout=2)
+    evidence = pytest_evidence(Layout.of(project), args=("tests",), timeout=2)
     assert not evidence.completable
     assert any("did not finish within 2s" in w for w in evidence.warnings)
 
@@ -163,7 +165,7 @@ def test_the_inner_run_sees_no_credentials() -> None:
             "PATH": "/bin",
         }
     )
-    assert env == {"PATH": "/bin", INNER_RUN_VARIABLE: "1"}
+    assert env == {"PATH": "/bin", INNER_RUN: "1"}
 
 
 def checklist(
@@ -171,12 +173,8 @@ def checklist(
 ) -> ChecklistTracker:
     path = project / "feature_list.json"
     path.write_text(json.dumps(items))
-    source = (
-        (lambda: pytest_evidence(project, project / ".agent-harness", args=("tests",)))
-        if evidence
-        else None
-    )
-    return ChecklistTracker(path, harness_dir=project / ".agent-harness", evidence=source)
+    source = (lambda: pytest_evidence(Layout.of(project), args=("tests",))) if evidence else None
+    return ChecklistTracker(path, layout=Layout.of(project), evidence=source)
 
 
 def test_only_json_true_counts(project: Path) -> None:

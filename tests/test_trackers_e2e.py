@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import read_ledger
+from helpers import read_ledger
 
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.testing import Turn, text, tool_use
@@ -51,6 +51,7 @@ def calc_project(make_project):
     return make
 
 
+@pytest.mark.slow
 def test_pytest_tracker_completes_when_the_agent_really_fixes_the_bug(
     calc_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +94,7 @@ SKIPPED = TESTS.replace("def test_add", "import pytest\n\n\n@pytest.mark.skip\nd
 DELETED = TESTS.split("def test_add")[0] + "def test_sub" + TESTS.split("def test_sub")[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "warning"),
     [
@@ -124,6 +126,7 @@ def test_an_agent_that_games_the_tests_never_completes(
     assert [e["progress_after"] for e in ledger] == ["1/2 passing, 1 warning(s)"] * 2
 
 
+@pytest.mark.slow
 def test_a_checklist_flag_flipped_without_a_fix_is_caught(
     calc_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -225,6 +228,7 @@ def test_removed_checklist_items_are_restored_and_the_run_goes_on(
     assert [i["description"] for i in final] == ["feature 0", "feature 1", "feature 2"]
 
 
+@pytest.mark.slow
 def test_five_sessions_commit_what_changed_and_keep_a_safety_ref_each(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agent_harness.session import SessionEvent
-from pytest_agent_harness.transcript import Redactor, Transcript, read_transcript
+from pytest_agent_harness.agent.session import SessionEvent
+from pytest_agent_harness.agent.transcript import Redactor, Transcript, read_transcript
 
 API_KEY = "sk-ant-api03-" + "Z" * 60
 OAUTH = "sk-ant-oat01-" + "Q" * 60

@@ -4,6 +4,7 @@ Global options are parsed (``-C``, ``-c``, ``--git-dir``, ...) and long options 
 way git matches abbreviations, so ``reset --har`` is ``reset --hard``. Anything that destroys
 uncommitted work, untracked files, stashes, branches or history, rewrites remotes, or runs
 arbitrary programs is denied; an unknown subcommand (an alias can be anything) is denied too.
+Which subcommand calls destroy work is decided, one check per subcommand, in ``git_destructive``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .decision import Decision, allow, deny
+from .git_destructive import destructive
 
 SAFE_CONFIG_KEYS = frozenset(
     {"color.ui", "core.quotepath", "user.name", "user.email", "advice.detachedhead",
@@ -191,7 +193,7 @@ def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
 
 def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
     opts, plain = _options(sub, rest)
-    why = _destructive(sub, rest, opts, plain, repo)
+    why = destructive(sub, rest, opts, plain, repo)
     if why:
         return deny(
             "git-destructive", f"git {sub}: {why}. It could destroy work; it is not allowed"
@@ -205,144 +207,3 @@ def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
         "git-unknown-subcommand",
         f"git {sub}: not a subcommand the policy knows (aliases are not allowed)",
     )
-
-
-def _destructive(
-    sub: str, rest: list[str], opts: set[str], plain: list[str], repo: Path | None
-) -> str:
-    """Why this call could destroy work, move refs or run programs; "" when it cannot."""
-    force = {"-f", "--force", "<ambiguous>"}
-    if sub in ("clean", "filter-branch", "filter-repo", "prune", "difftool", "mergetool"):
-        return "removes files or history, or runs other programs"
-    if sub == "reset" and opts & {"--hard", "--merge", "--keep", "<ambiguous>"}:
-        return "reset --hard/--merge/--keep discards uncommitted changes"
-    if sub == "reset" and "--" in opts:
-        return "reset of paths"
-    if sub == "restore":
-        return "restore overwrites changes in files"
-    if sub == "switch" and opts & {
-        "-f",
-        "--force",
-        "--discard-changes",
-        "-C",
-        "--force-create",
-        "<ambiguous>",
-    }:
-        return "switch --discard-changes/--force throws away changes"
-    if sub == "stash" and plain[:1] in (["drop"], ["clear"]):
-        return "stash drop/clear deletes stashed work"
-    if sub == "branch" and (
-        {"-D", "-M", "-C"} & opts
-        or ({"-d", "--delete"} & opts and {"-f", "--force"} & opts)
-        or "<ambiguous>" in opts
-    ):
-        return "branch -D / --delete --force deletes unmerged work"
-    if sub == "push":
-        if opts & {
-            "-f",
-            "--force",
-            "--force-with-lease",
-            "--force-if-includes",
-            "--mirror",
-            "--delete",
-            "-d",
-            "--prune",
-            "<ambiguous>",
-        }:
-            return "a forced or deleting push rewrites the remote"
-        if any(
-            arg.startswith(("+", ":")) or ":+" in arg or (":" in arg and arg.split(":", 1)[0] == "")
-            for arg in plain[1:]
-        ):
-            return "a +refspec or :branch push rewrites or deletes remote branches"
-    if sub == "bisect" and plain[:1] == ["run"]:
-        return "bisect run runs arbitrary commands"
-    if sub == "submodule" and "foreach" in plain:
-        return "submodule foreach runs arbitrary commands"
-    if sub == "reflog" and plain[:1] in (["expire"], ["delete"]):
-        return "reflog expire/delete drops recovery points"
-    if sub == "gc" and ("--prune" in opts or "<ambiguous>" in opts):
-        return "gc --prune drops unreachable work"
-    if sub == "worktree" and plain[:1] == ["remove"] and opts & {"-f", "--force"}:
-        return "worktree remove --force deletes changes"
-    if sub == "remote" and plain[:1] and plain[0] not in ("-v", "show", "get-url"):
-        return "changing remotes is not allowed"
-    if sub in ("rebase", "update-ref", "replace"):
-        return "it rewrites history or moves refs"
-    if sub == "commit" and "--amend" in opts:
-        return "--amend rewrites the last commit (the harness's checkpoint); make a new commit"
-    if sub == "config" and not _config_reads(rest, plain, opts):
-        return "config writes change how git runs"
-    if sub in ("branch", "tag", "rm", "mv") and opts & force:
-        return f"{sub} --force overwrites or deletes what git would otherwise protect"
-    if sub == "tag" and opts & {"-d", "--delete"}:
-        return "tag --delete deletes a tag"
-    if (sub == "checkout" and "-B" in opts) or (sub == "worktree" and opts & {"-B", *force}):
-        return "-B resets an existing branch and --force discards changes"
-    if sub == "checkout" and not _checkout_of_a_branch(opts, plain, repo):
-        return (
-            "checkout of anything but a local branch (or -b NEW) can write over files; "
-            "use `git switch BRANCH`"
-        )
-    if sub in ("fetch", "pull"):
-        if opts & {"-P", "--prune-tags", "-p", "--prune", *force}:
-            return f"{sub} --prune/--force deletes or moves refs"
-        if any(":" in arg or arg.startswith("+") for arg in plain):
-            return f"{sub} into a named ref can move a local branch; fetch the remote alone"
-        if sub == "pull" and opts & {"-r", "--rebase"}:
-            return "pull --rebase rewrites local commits; pull with a merge"
-    if sub == "reset" and any(arg != "HEAD" for arg in plain):
-        return "reset to another commit moves the branch and drops commits from it"
-    if sub == "init" and opts - {"-q", "--quiet", "-b", "--initial-branch"}:
-        return "init options (--bare, --shared, --template, ...) change the repository"
-    if sub == "submodule" and (plain[:1] == ["deinit"] or opts & force):
-        return "submodule deinit/--force deletes submodule work"
-    return ""
-
-
-CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l"})
-CONFIG_SCOPES = frozenset(
-    {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope",
-     "--name-only", "--null", "-z", "--includes", "--no-includes", "--type", "--bool",
-     "--int", "--path"}
-)  # fmt: skip
-
-
-def _config_reads(rest: list[str], plain: list[str], opts: set[str]) -> bool:
-    """Whether ``git config`` only reads: ``get``/``list``, or read options and no writes.
-
-    git stops reading options at the first other argument, so in ``config KEY --get`` the
-    ``--get`` is the value KEY is set to.
-    """
-    if plain[:1] in (["get"], ["list"]):
-        return len(plain) <= 2
-    if plain and any(arg.startswith("-") for arg in rest[rest.index(plain[0]) :]):
-        return False
-    return bool(opts & CONFIG_READS) and not opts - CONFIG_READS - CONFIG_SCOPES
-
-
-def _checkout_of_a_branch(opts: set[str], plain: list[str], repo: Path | None) -> bool:
-    """``checkout -b NEW [START]``, or ``checkout NAME`` of an existing local branch.
-
-    To git, ``checkout NAME`` restores the file NAME when NAME is not a branch: only a branch
-    the repository has is safe to name.
-    """
-    if opts - {"-b", "-q", "--quiet", "-t", "--track", "--no-track"}:
-        return False
-    if "-b" in opts:
-        return 1 <= len(plain) <= 2
-    if len(plain) != 1:
-        return False
-    return plain[0] == "-" or (repo is not None and _is_local_branch(repo / ".git", plain[0]))
-
-
-def _is_local_branch(git_dir: Path, name: str) -> bool:
-    if ".." in name or name.startswith(("-", "/")) or not git_dir.is_dir():
-        return False
-    if (git_dir / "refs" / "heads" / name).is_file():
-        return True
-    try:
-        packed = (git_dir / "packed-refs").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return any(line.endswith(f" refs/heads/{name}") for line in packed.splitlines())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,10 +57,17 @@ def check_init_script(argv: Sequence[str]) -> Decision | None:
     return None
 
 
+PluginCheck = Callable[[Sequence[str], Path], "Decision | None"]
+"""What the run's plugins say of a command line (``Plugins.validate_command``)."""
+
+
 def run_validators(
-    argv: Sequence[str], policy: BashPolicy, rules: Mapping[str, ExtraValidator]
+    argv: Sequence[str],
+    policy: BashPolicy,
+    rules: Mapping[str, ExtraValidator],
+    plugin_check: PluginCheck | None = None,
 ) -> Decision | None:
-    """The first denial among the built-in validators and plugins, or None."""
+    """The first denial among the built-in validators and the plugins', or None."""
     name = argv[0]
     base = name.rsplit("/", 1)[-1]
     if base == "init.sh":
@@ -69,11 +76,4 @@ def run_validators(
         return check_pkill(argv, rules["pkill"])
     if base == "chmod" and "chmod" in rules:
         return check_chmod(argv, rules["chmod"], policy.project_dir)
-    from ..plugins import plugin_manager
-
-    for verdict in plugin_manager().hook.agent_harness_validate_command(
-        argv=list(argv), project_dir=policy.project_dir
-    ):
-        if verdict is not None and not verdict.allowed:
-            return verdict  # type: ignore[no-any-return]
-    return None
+    return plugin_check(argv, policy.project_dir) if plugin_check is not None else None

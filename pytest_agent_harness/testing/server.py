@@ -47,7 +47,7 @@ class ScriptedModel:
         self.requests: list[Request] = []
         self.side_requests: list[Request] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _ModelServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -55,8 +55,7 @@ class ScriptedModel:
     def start(self) -> ScriptedModel:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
+        server = _ModelServer(self)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -155,87 +154,101 @@ class ScriptedModel:
             self.side_requests.append(request)
 
 
-def _make_handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        server_version = "scripted-model/1"
+class _ModelServer(ThreadingHTTPServer):
+    """The HTTP server of one ``ScriptedModel``: its handlers reach the model through it."""
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """Silence the per-request log on stderr."""
+    daemon_threads = True
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw or b"{}")
-            except ValueError:
-                self._send_json(400, HttpError(400).payload())
-                return
-            request = Request(
-                path=self.path,
-                headers=dict(self.headers.items()),
-                body=body,
-                received_at=time.monotonic(),
-            )
-            if "/count_tokens" in self.path:
-                model._record_side(request)
-                self._send_json(200, json.dumps({"input_tokens": 100}).encode())
-                return
-            if "tools" not in body:
-                model._record_side(request)
-                self._play(SIDE_REPLY, body)
-                return
+    def __init__(self, model: ScriptedModel) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.model = model
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers one request from the CLI with its ``_ModelServer``'s model."""
+
+    server: _ModelServer
+    server_version = "scripted-model/1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the per-request log on stderr."""
+
+    def do_POST(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            self._send_json(400, HttpError(400).payload())
+            return
+        request = Request(
+            path=self.path,
+            headers=dict(self.headers.items()),
+            body=body,
+            received_at=time.monotonic(),
+        )
+        model = self.server.model
+        if "/count_tokens" in self.path:
+            model._record_side(request)
+            self._send_json(200, json.dumps({"input_tokens": 100}).encode())
+        elif "tools" not in body:
+            model._record_side(request)
+            self._play(SIDE_REPLY, body)
+        else:
             self._play(model._next_reply(request), body)
 
-        def _play(self, reply: Reply, body: Mapping[str, Any]) -> None:
-            while isinstance(reply, Delay):
-                time.sleep(reply.seconds)
-                reply = reply.then
-            name = model.model_name or str(body.get("model") or "scripted-model")
-            if isinstance(reply, HttpError):
-                self._send_json(reply.status, reply.payload(), reply.headers)
-            elif isinstance(reply, BrokenStream):
-                self._stream(
-                    _events(Turn(text("This reply is cut off")), name), limit=reply.after_events
-                )
-            elif body.get("stream"):
-                self._stream(_events(reply, name), headers=reply.headers)
-            else:
-                self._send_json(200, json.dumps(_message(reply, name)).encode(), reply.headers)
+    def _read_body(self) -> Any:
+        """The request's JSON body, ``{}`` when empty; ValueError when it is not JSON."""
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw or b"{}")
 
-        def _send_json(
-            self, status: int, payload: bytes, headers: Mapping[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(payload)))
-            self.send_header("request-id", _next_id("req"))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+    def _play(self, reply: Reply, body: Mapping[str, Any]) -> None:
+        while isinstance(reply, Delay):
+            time.sleep(reply.seconds)
+            reply = reply.then
+        name = self.server.model.model_name or str(body.get("model") or "scripted-model")
+        if isinstance(reply, HttpError):
+            self._send_json(reply.status, reply.payload(), reply.headers)
+        elif isinstance(reply, BrokenStream):
+            self._stream(
+                _events(Turn(text("This reply is cut off")), name), limit=reply.after_events
+            )
+        elif body.get("stream"):
+            self._stream(_events(reply, name), headers=reply.headers)
+        else:
+            self._send_json(200, json.dumps(_message(reply, name)).encode(), reply.headers)
 
-        def _stream(
-            self,
-            events: Iterator[tuple[str, dict[str, Any]]],
-            *,
-            limit: int | None = None,
-            headers: Mapping[str, str] | None = None,
-        ) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
-            self.send_header("cache-control", "no-cache")
-            self.send_header("request-id", _next_id("req"))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            for count, (event, data) in enumerate(events):
-                if limit is not None and count >= limit:
-                    break  # HTTP/1.0: closing the connection now cuts the stream mid-message
-                self.wfile.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
-                self.wfile.flush()
-            self.close_connection = True
+    def _send_json(
+        self, status: int, payload: bytes, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.send_header("request-id", _next_id("req"))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
 
-    return _Handler
+    def _stream(
+        self,
+        events: Iterator[tuple[str, dict[str, Any]]],
+        *,
+        limit: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("request-id", _next_id("req"))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        for count, (event, data) in enumerate(events):
+            if limit is not None and count >= limit:
+                break  # HTTP/1.0: closing the connection now cuts the stream mid-message
+            self.wfile.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
+        self.close_connection = True
 
 
 def _message(turn: Turn, model: str) -> dict[str, Any]:

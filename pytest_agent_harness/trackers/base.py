@@ -71,6 +71,10 @@ class Tracker(Protocol):
 
     name: str
 
-    def evaluate(self) -> Progress:
-        """Look at the evidence now; never raise for a missing or broken tracker file."""
+    def evaluate(self, *, readonly: bool = False) -> Progress:
+        """Look at the evidence now; never raise for a missing or broken tracker file.
+
+        ``readonly`` is for gates (``status``): look without taking a baseline or repairing
+        anything, so a check never changes what it checks.
+        """
         ...

@@ -1,6 +1,6 @@
 """The tamper baseline: what the work looked like the first time the harness measured it.
 
-Kept in ``.agent-harness/baseline.json`` (harness-owned, out of the agent's reach). Checklist
+Kept in the harness dir (harness-owned, out of the agent's reach). Checklist
 items are kept whole, so an edited or removed item can be put back; tests are kept by id with
 their first status, so a vanished or newly skipped test is noticed.
 """
@@ -10,12 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..state import write_atomic
-
-BASELINE_FILE = "baseline.json"
+from ..files import write_atomic
+from ..layout import Layout
 
 
 def fingerprint(item: Any, passing_field: str) -> str:
@@ -34,9 +32,9 @@ class Baseline:
     """Test id to its status when first seen."""
 
     @classmethod
-    def load(cls, harness_dir: Path) -> Baseline:
+    def load(cls, layout: Layout) -> Baseline:
         try:
-            data = json.loads((harness_dir / BASELINE_FILE).read_text(encoding="utf-8"))
+            data = json.loads(layout.baseline.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict):
@@ -48,6 +46,6 @@ class Baseline:
             tests={str(k): str(v) for k, v in tests.items()} if isinstance(tests, dict) else {},
         )
 
-    def save(self, harness_dir: Path) -> None:
+    def save(self, layout: Layout) -> None:
         data = {"items": self.items, "tests": self.tests}
-        write_atomic(harness_dir / BASELINE_FILE, json.dumps(data, indent=1) + "\n")
+        write_atomic(layout.baseline, json.dumps(data, indent=1) + "\n")

@@ -1,16 +1,19 @@
-"""The built-in trackers, registered through the same hooks as any third-party tracker."""
+"""The built-in trackers, registered through the same hooks as any third-party tracker.
+
+Registering them imports no tracker implementation: each is imported when it is built.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..hookspecs import hookimpl
-from .base import Tracker
-from .evidence import Evidence
+from ..markers import hookimpl
 
 if TYPE_CHECKING:
     from ..config import Config
+    from .base import Tracker
+    from .evidence import Evidence
 
 BUILTIN = ("json_checklist", "junit", "pytest", "notes_file", "none")
 
@@ -28,8 +31,7 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
     if kind == "junit":
         return lambda: junit_evidence(config.project_dir, tracking.junit_paths)
     return lambda: pytest_evidence(
-        config.project_dir,
-        config.harness_dir,
+        config.layout,
         args=(*tracking.pytest_args, *config.pytest_selection),
         command=tracking.pytest_command,
         timeout=tracking.pytest_timeout,
@@ -40,7 +42,7 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
 def agent_harness_make_tracker(config: Config) -> Tracker | None:
     from .checklist import ChecklistTracker
     from .notes import NotesTracker, NoTracker
-    from .tests import TestsTracker
+    from .results import ResultsTracker
 
     tracking = config.tracking
     kind = tracking.type
@@ -51,13 +53,13 @@ def agent_harness_make_tracker(config: Config) -> Tracker | None:
         return ChecklistTracker(
             config.project_dir / tracking.file,
             tracking.passing_field,
-            harness_dir=config.harness_dir,
+            layout=config.layout,
             evidence=evidence,
             allow_skipped=tracking.allow_skipped,
         )
     if kind in ("junit", "pytest"):
-        return TestsTracker(
-            kind, evidence_source(config, kind), config.harness_dir, tracking.allow_skipped
+        return ResultsTracker(
+            kind, evidence_source(config, kind), config.layout, tracking.allow_skipped
         )
     if kind == "notes_file":
         return NotesTracker(config.project_dir / tracking.file)

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..state import write_atomic
+from ..files import write_atomic
+from ..layout import Layout
 from .base import Item, Progress, Status
 from .baseline import Baseline, fingerprint
 from .evidence import Evidence
 from .junit import JUnitReport, lookup
-from .tests import case_status
+from .results import case_status
 
 _SEVERITY = {"passed": 0, "skipped": 1, "missing": 2, "failed": 3, "error": 4}
 
@@ -27,34 +28,32 @@ class ChecklistTracker:
     """The feature list the initializer wrote, checked against its baseline and the evidence."""
 
     name = "json_checklist"
-    readonly = False
-    """True for a gate that looks without repairing (``status``)."""
 
     def __init__(
         self,
         path: Path,
         passing_field: str = "passes",
-        harness_dir: Path | None = None,
+        layout: Layout | None = None,
         evidence: Callable[[], Evidence] | None = None,
         allow_skipped: bool = False,
     ) -> None:
         self.path = path
         self.passing_field = passing_field
-        self.harness_dir = harness_dir
+        self.layout = layout
         self.evidence = evidence
         self.allow_skipped = allow_skipped
 
-    def evaluate(self) -> Progress:
+    def evaluate(self, *, readonly: bool = False) -> Progress:
         if not self.path.exists():
             return Progress(source=str(self.path))
         data, problem = self._read()
         if problem:
             return Progress(source=str(self.path), warnings=(problem,))
-        warnings = self._guard(data)
+        warnings = self._guard(data, readonly)
         report, evidence_warnings, completable = self._collect()
         items = [self._item(i, entry, report) for i, entry in enumerate(data)]
         if report is not None:
-            warnings += self._write_back(data, items)
+            warnings += self._write_back(data, items, readonly)
         return Progress(
             items=tuple(items),
             warnings=tuple(warnings + evidence_warnings),
@@ -72,15 +71,15 @@ class ChecklistTracker:
             return [], f"{name}: expected a JSON array of items"
         return data, ""
 
-    def _guard(self, data: list[Any]) -> list[str]:
+    def _guard(self, data: list[Any], readonly: bool) -> list[str]:
         """Take the baseline, or put back items that were removed or edited since it."""
-        if self.harness_dir is None or not data:
+        if self.layout is None or not data:
             return []
-        baseline = Baseline.load(self.harness_dir)
+        baseline = Baseline.load(self.layout)
         if baseline.items is None:
             baseline.items = data
-            if not self.readonly:
-                baseline.save(self.harness_dir)
+            if not readonly:
+                baseline.save(self.layout)
             return []
         field = self.passing_field
         current = {fingerprint(entry, field): entry for entry in data}
@@ -96,7 +95,7 @@ class ChecklistTracker:
         # removed or reworded items, a "new" item is most likely a rewording.
         dropped = [entry for entry in data if fingerprint(entry, field) not in known]
         data[:] = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
-        if not self.readonly:
+        if not readonly:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         warnings = [
             f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
@@ -147,7 +146,7 @@ class ChecklistTracker:
                 worst = status
         return worst, "; ".join(notes)
 
-    def _write_back(self, data: list[Any], items: list[Item]) -> list[str]:
+    def _write_back(self, data: list[Any], items: list[Item], readonly: bool) -> list[str]:
         """Set the flag of evidence-backed items to what the evidence says; report false claims."""
         changed = False
         claims = []
@@ -162,7 +161,7 @@ class ChecklistTracker:
                 if entry.get(self.passing_field) is not truth:
                     entry[self.passing_field] = truth
                     changed = True
-        if changed and not self.readonly:
+        if changed and not readonly:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return claims
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,17 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..envvars import INNER_RUN, without_secrets
+from ..layout import Layout
 from .junit import JUnitReport, find_reports, read_junit
 
-EVIDENCE_DIR = "evidence"
-PYTEST_REPORT = "pytest-junit.xml"
-INNER_RUN_VARIABLE = "AGENT_HARNESS_INNER_RUN"
-"""Set in the environment of the pytest runs the harness makes, so they never start a harness."""
 KILL_GRACE_SECONDS = 10.0
-_CREDENTIAL = re.compile(
-    r"(^ANTHROPIC_(API_KEY|AUTH_TOKEN)$|^CLAUDE_CODE_OAUTH_TOKEN$|_API_KEY$|_TOKEN$|_SECRET"
-    r"|^AWS_SECRET_ACCESS_KEY$|PASSWORD)"
-)
 PYTEST_EXIT = {
     2: "interrupted (often a collection error)",
     3: "an internal error",
@@ -60,20 +53,19 @@ def junit_evidence(project_dir: Path, patterns: Sequence[str]) -> Evidence:
 
 def clean_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment without credentials, marked as the harness's own test run."""
-    env = {k: v for k, v in environ.items() if not _CREDENTIAL.search(k)}
-    env[INNER_RUN_VARIABLE] = "1"
+    env = without_secrets(environ)
+    env[INNER_RUN] = "1"
     return env
 
 
 def pytest_evidence(
-    project_dir: Path,
-    harness_dir: Path,
+    layout: Layout,
     *,
     args: Sequence[str] = (),
     command: Sequence[str] = (),
     timeout: float = 600.0,
 ) -> Evidence:
-    report_path = harness_dir / EVIDENCE_DIR / PYTEST_REPORT
+    report_path = layout.pytest_report
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.unlink(missing_ok=True)  # never read a stale report as this run's
     argv = [
@@ -84,7 +76,7 @@ def pytest_evidence(
         "junit_family=xunit2",
         "-q",
     ]
-    code, output = _run(argv, project_dir, timeout)
+    code, output = _run(argv, layout.project_dir, timeout)
     report = (
         read_junit([report_path])
         if report_path.exists()

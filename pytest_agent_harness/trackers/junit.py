@@ -1,4 +1,5 @@
-"""Reading JUnit XML from any runner: the only module that imports junitparser.
+"""Reading JUnit XML from any runner (and writing a tracker's verdict as JUnit): the only module
+that imports junitparser.
 
 junitparser parses each file (through a parser of ours that refuses entity declarations, so a
 report cannot expand itself into gigabytes or read local files); the normalisation on top reads
@@ -31,9 +32,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
-from junitparser import JUnitXml, JUnitXmlError
+from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestCase, TestSuite
 
-from .base import Status
+from .base import Progress, Status
 
 MESSAGE_LIMIT = 300
 _SEVERITY = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -210,3 +211,27 @@ def lookup(report: JUnitReport, ref: str) -> list[CaseResult]:
         ]  # fmt: skip
     named = [c for c in report.cases.values() if c.name == ref]
     return named if len(named) == 1 else []
+
+
+def write_progress(progress: Progress, path: Path) -> None:
+    """A tracker's items (and tamper warnings) as JUnit test cases, so CI test views show them."""
+    suite = TestSuite("agent-harness")
+    for item in progress.items:
+        case = TestCase(item.id if not item.description else f"{item.id} {item.description}")
+        case.classname = "agent-harness"
+        if item.status in ("failed", "missing"):
+            case.result = [Failure(item.evidence or item.status)]
+        elif item.status == "error":
+            case.result = [Error(item.evidence or "error")]
+        elif item.status == "skipped":
+            case.result = [Skipped(item.evidence or "skipped")]
+        suite.add_testcase(case)
+    for warning in progress.warnings:
+        case = TestCase(f"tamper guard: {warning[:80]}")
+        case.classname = "agent-harness.warnings"
+        case.result = [Failure(warning)]
+        suite.add_testcase(case)
+    xml = JUnitXml()
+    xml.add_testsuite(suite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    xml.write(str(path))

@@ -15,7 +15,7 @@ class NotesTracker:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def evaluate(self) -> Progress:
+    def evaluate(self, *, readonly: bool = False) -> Progress:
         return Progress(source=str(self.path), completable=False)
 
     def notes(self, limit: int = 2000) -> str:
@@ -32,5 +32,5 @@ class NoTracker:
 
     name = "none"
 
-    def evaluate(self) -> Progress:
+    def evaluate(self, *, readonly: bool = False) -> Progress:
         return Progress(completable=False)

@@ -8,8 +8,8 @@ a warning naming the test, and the tracker is not complete.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
+from ..layout import Layout
 from .base import Item, Progress, Status
 from .baseline import Baseline
 from .evidence import Evidence
@@ -26,25 +26,22 @@ def baseline_status(case: CaseResult) -> str:
     return "xfail" if case.xfail else case.status
 
 
-class TestsTracker:
+class ResultsTracker:
     """Items are the tests the evidence holds, plus any baseline test that went missing."""
-
-    __test__ = False  # not a pytest test class, whatever its name
-    readonly = False
 
     def __init__(
         self,
         name: str,
         evidence: Callable[[], Evidence],
-        harness_dir: Path,
+        layout: Layout,
         allow_skipped: bool = False,
     ) -> None:
         self.name = name
         self.evidence = evidence
-        self.harness_dir = harness_dir
+        self.layout = layout
         self.allow_skipped = allow_skipped
 
-    def evaluate(self) -> Progress:
+    def evaluate(self, *, readonly: bool = False) -> Progress:
         evidence = self.evidence()
         cases = evidence.report.cases
         items = [
@@ -56,11 +53,11 @@ class TestsTracker:
             for case in cases.values()
         ]
         warnings = list(evidence.warnings)
-        baseline = Baseline.load(self.harness_dir)
+        baseline = Baseline.load(self.layout)
         if not baseline.tests:
-            if cases and evidence.completable and not self.readonly:
+            if cases and evidence.completable and not readonly:
                 baseline.tests = {case.id: baseline_status(case) for case in cases.values()}
-                baseline.save(self.harness_dir)
+                baseline.save(self.layout)
         else:
             warnings.extend(tamper_warnings(baseline.tests, cases, items))
         return Progress(

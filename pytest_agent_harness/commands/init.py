@@ -1,7 +1,7 @@
 """``agent-harness init``: a starter ``.agent-harness/`` that loads cleanly and runs as is.
 
 The config is built as data and written by tomli-w, so it is valid TOML by construction; short
-comments are then placed above the tables and keys a newcomer will want to change.
+comments, the config model's own help for each table and key, are then placed above them.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Any
 
 import tomli_w
 
-from .config import CONFIG_NAME, DEFAULT_TOOLS, HARNESS_DIR_NAME
-from .errors import UsageError
+from ..config import DEFAULT_TOOLS, key_help
+from ..errors import ExitCode, UsageError
+from ..layout import Layout
 
 STARTER: dict[str, Any] = {
     "max_turns": 1000,
@@ -44,22 +45,7 @@ STARTER: dict[str, Any] = {
     "init_files": [{"source": "prompts/app_spec.txt", "dest": "app_spec.txt"}],
 }
 
-COMMENTS = {
-    "max_turns": (
-        "# agent-harness config: `agent-harness verify` checks it; the README lists every key.",
-        '# model = "..."  # unset: the Claude Code CLI\'s own default model',
-    ),
-    "auto_continue_delay": ("# Seconds between sessions.",),
-    "post_run_instructions": ("# Shown in the final summary.",),
-    "[tools]": ("# Built-in tools the agent may use. MCP servers go in [tools.mcp_servers.NAME].",),
-    "[security]": ("# permission_mode: acceptEdits, bypassPermissions, plan or default.",),
-    "[security.sandbox]": ("# The CLI's OS sandbox for Bash (needs bwrap and socat on Linux).",),
-    "[security.bash]": ("# Programs the agent may run through Bash.",),
-    "[tracking]": ("# What decides that the work is complete.",),
-    "[error_recovery]": ("# Backoff between failed sessions and the circuit breaker.",),
-    "[[phases]]": (),
-    "init_files": ("# Copied into the project before the first session (source: in this folder).",),
-}
+HEADER = "# agent-harness config: `agent-harness verify` checks it; the README lists every key."
 PHASE_COMMENTS = (
     "# Runs once, while feature_list.json does not exist yet.",
     "# Repeats until the tracker says complete.",
@@ -111,37 +97,48 @@ to use, and how to run it. The initializer session turns this into feature_list.
 
 
 def render_config() -> str:
-    """The starter config as TOML text with comments."""
-    text = tomli_w.dumps(STARTER)
-    out: list[str] = []
-    phase_index = 0
-    for line in text.splitlines():
+    """The starter config as TOML text, with each table's and key's help as a comment above.
+
+    The help comes from the config model (``key_help``), so it cannot drift from what loads.
+    """
+    out = [HEADER, f"# {key_help('model')}", '# model = "..."']
+    table, phase_index = "", 0
+    seen: set[str] = set()
+    for line in tomli_w.dumps(STARTER).splitlines():
         stripped = line.strip()
-        key = stripped if stripped.startswith("[") else stripped.split(" = ", 1)[0]
-        if key in COMMENTS:
-            if stripped.startswith("[") and out and out[-1] != "":
+        if stripped.startswith("["):
+            table = stripped.strip("[]")
+            if out[-1] != "":
                 out.append("")
-            out.extend(COMMENTS[key])
-        if key == "[[phases]]":
-            out.append(PHASE_COMMENTS[min(phase_index, len(PHASE_COMMENTS) - 1)])
-            phase_index += 1
+            if table not in seen:
+                out.append(f"# {key_help(table)}")
+            if table == "phases":
+                out.append(PHASE_COMMENTS[min(phase_index, len(PHASE_COMMENTS) - 1)])
+                phase_index += 1
+            seen.add(table)
+        elif " = " in line and not line.startswith((" ", "]")):
+            name = line.split(" = ", 1)[0]
+            dotted = f"{table}.{name}" if table else name
+            if dotted not in seen:
+                out.append(f"# {key_help(dotted)}")
+            seen.add(dotted)
         out.append(line)
     return "\n".join(out).rstrip() + "\n"
 
 
 def init_project(project_dir: Path, harness_dir: Path | None = None) -> list[Path]:
     """Write the starter files; refuse, writing nothing, when a config already exists."""
-    harness = harness_dir or project_dir / HARNESS_DIR_NAME
-    config = harness / CONFIG_NAME
+    layout = Layout.of(project_dir, harness_dir)
+    config = layout.config
     if config.exists():
         raise UsageError(
             f"{config} already exists and was kept; edit it, or remove it to start over"
         )
     files = {
         config: render_config(),
-        harness / "prompts" / "initializer.md": INITIALIZER,
-        harness / "prompts" / "coding.md": CODING,
-        harness / "prompts" / "app_spec.txt": APP_SPEC,
+        layout.prompt("initializer.md"): INITIALIZER,
+        layout.prompt("coding.md"): CODING,
+        layout.prompt("app_spec.txt"): APP_SPEC,
     }
     written = []
     for path, content in files.items():
@@ -151,3 +148,10 @@ def init_project(project_dir: Path, harness_dir: Path | None = None) -> list[Pat
         path.write_text(content, encoding="utf-8")
         written.append(path)
     return written
+
+
+def run_init(layout: Layout) -> int:
+    for path in init_project(layout.project_dir, layout.harness_dir):
+        print(f"created {path}")
+    print("Next: edit the prompts and config, then run `agent-harness verify`.")
+    return int(ExitCode.COMPLETE)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 
-from .session import SessionOutcome
+from ..agent.session import Failure, SessionOutcome
+from ..envvars import API_KEY, OAUTH_TOKEN
 
 
 class OutcomeClass(str, enum.Enum):
@@ -34,7 +35,6 @@ class OutcomeClass(str, enum.Enum):
         return self in (OutcomeClass.AUTH, OutcomeClass.INVALID_REQUEST, OutcomeClass.SETUP)
 
 
-SETUP_EXCEPTIONS = ("CLINotFoundError",)
 AUTH_STATUSES = frozenset({401, 403})
 INVALID_STATUSES = frozenset({400, 404, 413, 422})
 ASSISTANT_ERRORS = {
@@ -56,7 +56,7 @@ def classify(outcome: SessionOutcome) -> OutcomeClass:
         return OutcomeClass.MAX_TURNS
     if not outcome.is_error and outcome.exception is None:
         return OutcomeClass.OK
-    if outcome.exception and outcome.exception.startswith(SETUP_EXCEPTIONS):
+    if outcome.failure is Failure.CLI_NOT_FOUND:
         return OutcomeClass.SETUP
     status = outcome.api_error_status
     if status in AUTH_STATUSES:
@@ -90,8 +90,8 @@ def describe_error(outcome: SessionOutcome, cls: OutcomeClass) -> str:
 
 FATAL_ADVICE = {
     OutcomeClass.AUTH: (
-        "the API rejected the credentials; set a valid ANTHROPIC_API_KEY or "
-        "CLAUDE_CODE_OAUTH_TOKEN (check with `agent-harness verify`) and run again"
+        f"the API rejected the credentials; set a valid {API_KEY} or "
+        f"{OAUTH_TOKEN} (check with `agent-harness verify`) and run again"
     ),
     OutcomeClass.SETUP: (
         "the Claude Code CLI could not be started; reinstall claude-agent-sdk "

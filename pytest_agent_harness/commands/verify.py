@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ConfigError, ExitCode
+from ..envvars import API_KEY, OAUTH_TOKEN
+from ..errors import ConfigError, ExitCode
+from ..layout import Layout
 
 if TYPE_CHECKING:
-    from .config import Config
+    from ..config import Config
 
 Level = Literal["PASS", "WARN", "FAIL"]
 MIN_TOKEN_LENGTH = 40
@@ -32,21 +34,17 @@ class Check:
 
 
 def run_checks(
-    project_dir: Path,
-    harness_dir: Path | None,
-    *,
-    live: bool = False,
-    environ: Mapping[str, str] | None = None,
+    layout: Layout, *, live: bool = False, environ: Mapping[str, str] | None = None
 ) -> list[Check]:
     env = os.environ if environ is None else environ
     checks = [check_python(), *check_sdk(), check_credentials(env)]
-    config, config_checks = check_config(project_dir, harness_dir)
+    config, config_checks = check_config(layout)
     checks += config_checks
     if config is not None:
         checks += check_mcp_commands(config)
         checks.append(check_allowlist(config))
         checks.append(check_sandbox(config))
-    checks.append(check_git(project_dir))
+    checks.append(check_git(layout.project_dir))
     if live and config is not None:
         checks.append(check_live(config))
     return checks
@@ -68,7 +66,7 @@ def check_python() -> Check:
 
 def check_sdk() -> list[Check]:
     try:
-        from .agent import bundled_cli, sdk_version
+        from ..agent.sdk import bundled_cli, sdk_version
     except ImportError as exc:
         return [
             Check(
@@ -97,8 +95,8 @@ def check_sdk() -> list[Check]:
 
 
 CREDENTIALS = (
-    ("CLAUDE_CODE_OAUTH_TOKEN", "; create a new one with `claude setup-token`"),
-    ("ANTHROPIC_API_KEY", ""),
+    (OAUTH_TOKEN, "; create a new one with `claude setup-token`"),
+    (API_KEY, ""),
 )
 
 
@@ -116,7 +114,7 @@ def check_credentials(env: Mapping[str, str]) -> Check:
     return Check(
         level="FAIL",
         name="credentials",
-        message="neither ANTHROPIC_API_KEY nor CLAUDE_CODE_OAUTH_TOKEN is set; export one of them",
+        message=f"neither {API_KEY} nor {OAUTH_TOKEN} is set; export one of them",
     )
 
 
@@ -132,11 +130,13 @@ def _malformed(secret: str) -> str:
     return ""
 
 
-def check_config(project_dir: Path, harness_dir: Path | None) -> tuple[Config | None, list[Check]]:
-    from .config import load_config
+def check_config(layout: Layout) -> tuple[Config | None, list[Check]]:
+    from ..config import load_config
+    from ..plugins import load_plugins
 
     try:
-        config = load_config(project_dir, harness_dir)
+        tracker_types = load_plugins().tracker_types()
+        config = load_config(layout.project_dir, layout.harness_dir, tracker_types=tracker_types)
     except ConfigError as exc:
         return None, [
             Check(level="FAIL", name="config", message=problem.render(exc.path))
@@ -173,7 +173,7 @@ def check_mcp_commands(config: Config) -> list[Check]:
 
 def check_allowlist(config: Config) -> Check:
     """Warn about allowed programs that can run anything: the allowlist cannot see inside them."""
-    from .security.commands import BASE_COMMANDS, CODE_RUNNERS
+    from ..security.commands import BASE_COMMANDS, CODE_RUNNERS
 
     bash = config.security.bash
     allowed = set(bash.allowed_commands) | (BASE_COMMANDS if bash.inherit_base else set())
@@ -223,14 +223,14 @@ def check_git(project_dir: Path) -> Check:
 
 def check_live(config: Config) -> Check:
     """One short real session: proves credentials, network and model together."""
-    from .agent import run_session
-    from .session import SessionSpec
+    from ..agent.sdk import run_session
+    from ..agent.session import SessionSpec
 
     with tempfile.TemporaryDirectory(prefix="agent-harness-live-") as tmp:
         spec = SessionSpec(
             prompt="Reply with the single word OK.",
             cwd=Path(tmp),
-            config_dir=Path(tmp) / "claude",
+            config_dir=Layout.of(Path(tmp)).claude_config_dir,
             model=config.model,
             tools=(),
             max_turns=1,

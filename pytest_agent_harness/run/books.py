@@ -10,19 +10,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from .errors import LockError, StateError
+from ..errors import LockError, StateError
+from ..files import write_atomic
+from ..layout import Layout
+from .recovery import OutcomeClass, describe_error
+
+if TYPE_CHECKING:
+    from ..agent.session import SessionOutcome
+    from ..trackers.base import Progress
 
 SCHEMA_VERSION = 1
-STATE_FILE = "session.json"
-LEDGER_FILE = "ledger.jsonl"
-LOCK_FILE = "run.lock"
 
 
 class LedgerEntry(TypedDict, total=False):
@@ -111,53 +115,13 @@ def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
     return value
 
 
-TEMP_MARK = ".agent-harness-"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves the old or the new content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def remove_stale_temp_files(*directories: Path) -> list[Path]:
-    """Delete the half-written files a killed ``write_atomic`` left; call under the run lock."""
-    removed = []
-    for directory in dict.fromkeys(directories):
-        for path in directory.glob(f".*{TEMP_MARK}*.tmp"):
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed.append(path)
-    return removed
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class StateStore:
     """Reads and writes the state files under the harness dir."""
 
-    def __init__(self, harness_dir: Path) -> None:
-        self.harness_dir = harness_dir
-        self.state_path = harness_dir / STATE_FILE
-        self.ledger_path = harness_dir / LEDGER_FILE
+    def __init__(self, layout: Layout) -> None:
+        self.state_path = layout.state
+        self.ledger_path = layout.ledger
+        self._layout = layout
         self.warnings: list[str] = []
 
     def load(self) -> RunState:
@@ -171,15 +135,21 @@ class StateStore:
         try:
             return RunState.from_json(json.loads(text))
         except (ValueError, TypeError, AttributeError) as exc:
-            aside = self.state_path.with_name(f"{STATE_FILE}.corrupt-{int(time.time())}")
+            aside = self._layout.corrupt_state(int(time.time()))
             os.replace(self.state_path, aside)
             state = self.rebuild_from_ledger()
             self.warnings.append(
                 f"{self.state_path} was unreadable ({exc}); moved to {aside.name} and rebuilt "
-                f"from {LEDGER_FILE} (session {state.session})"
+                f"from {self.ledger_path.name} (session {state.session})"
             )
             self.save(state)
             return state
+
+    def record(self, state: RunState, done: SessionRecord) -> None:
+        """Count one finished session into the state and append its ledger line."""
+        _count(state, done)
+        self.append_ledger(_ledger_entry(state, done))
+        self.save(state)
 
     def save(self, state: RunState) -> None:
         write_atomic(self.state_path, json.dumps(state.to_json(), indent=2) + "\n")
@@ -233,11 +203,83 @@ class StateStore:
         return state
 
 
+@dataclass(frozen=True, kw_only=True)
+class SessionRecord:
+    """What the loop learnt from one session, for the books."""
+
+    phase: str
+    run_once: bool
+    outcome: SessionOutcome
+    cls: OutcomeClass
+    before: Progress
+    after: Progress
+    commit: str | None = None
+
+
+def _count(state: RunState, done: SessionRecord) -> None:
+    """The counters the breaker, the budgets and a resume read."""
+    cls, outcome = done.cls, done.outcome
+    if cls.succeeded:
+        state.consecutive_errors = 0
+        state.consecutive_rate_limits = 0
+        state.last_error = ""
+        if done.run_once and done.phase not in state.completed_phases:
+            state.completed_phases.append(done.phase)
+    elif cls is OutcomeClass.RATE_LIMIT:
+        # Waiting out a rate limit is not the agent failing: it does not trip the breaker.
+        state.consecutive_rate_limits += 1
+        state.last_error = describe_error(outcome, cls)
+    elif cls is not OutcomeClass.INTERRUPTED:
+        state.consecutive_errors += 1
+        state.last_error = describe_error(outcome, cls)
+    if cls not in (OutcomeClass.RATE_LIMIT, OutcomeClass.INTERRUPTED):
+        if done.after.passing > state.best_passing:
+            state.sessions_without_progress = 0
+        else:
+            state.sessions_without_progress += 1
+    totals = state.totals
+    totals.cost_usd += outcome.cost_usd
+    totals.input_tokens += outcome.input_tokens
+    totals.output_tokens += outcome.output_tokens
+    totals.turns += outcome.num_turns
+    totals.wall_seconds += outcome.duration_ms / 1000
+    state.best_passing = max(state.best_passing, done.after.passing)
+
+
+def _ledger_entry(state: RunState, done: SessionRecord) -> LedgerEntry:
+    outcome, after = done.outcome, done.after
+    now = datetime.now(timezone.utc)
+    started = now - timedelta(milliseconds=outcome.duration_ms)
+    return {
+        "session": state.session,
+        "phase": done.phase,
+        "run_once": done.run_once,
+        "started": started.isoformat(timespec="seconds"),
+        "ended": now.isoformat(timespec="seconds"),
+        "outcome": done.cls.value,
+        "detail": "" if done.cls.succeeded else state.last_error,
+        "cost_usd": outcome.cost_usd,
+        "input_tokens": outcome.input_tokens,
+        "output_tokens": outcome.output_tokens,
+        "turns": outcome.num_turns,
+        "duration_s": round(outcome.duration_ms / 1000, 3),
+        "model": outcome.model,
+        "progress_before": done.before.summary(),
+        "progress_after": after.summary(),
+        "passing": after.passing,
+        "total": after.total,
+        "warnings": list(after.warnings),
+        "api_retries": [dict(retry) for retry in outcome.retries],
+        "commit": done.commit,
+        "denials": list(outcome.denials),
+    }
+
+
 @contextlib.contextmanager
-def run_lock(harness_dir: Path) -> Iterator[None]:
+def run_lock(layout: Layout) -> Iterator[None]:
     """Hold the project's run lock; a lock left by a dead process is taken over."""
-    path = harness_dir / LOCK_FILE
-    harness_dir.mkdir(parents=True, exist_ok=True)
+    path = layout.lock
+    path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

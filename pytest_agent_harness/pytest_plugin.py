@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-INNER_RUN_VARIABLE = "AGENT_HARNESS_INNER_RUN"  # the same name trackers/evidence.py sets
+from .envvars import INNER_RUN
+from .layout import CONFIG_NAME, HARNESS_DIR_NAME, Layout
 
 HARNESS_HELP = "run the agent harness on this project until its tracker says complete"
-DIR_HELP = "harness dir holding config.toml (default: ROOTDIR/.agent-harness)"
+DIR_HELP = f"harness dir holding {CONFIG_NAME} (default: ROOTDIR/{HARNESS_DIR_NAME})"
 ITERATIONS_HELP = "stop after this many agent sessions"
 MODEL_HELP = "model for the agent (overrides the config)"
 
@@ -62,27 +63,27 @@ def selection(config: pytest.Config) -> list[str]:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if not config.getoption("agent_harness") or config.getoption("help"):
         return None
-    if os.environ.get(INNER_RUN_VARIABLE):
+    if os.environ.get(INNER_RUN):
         return None  # a pytest run the harness itself started: just run the tests
-    from .cli import run_harness
-    from .errors import HarnessError, UsageError
+    from .commands.exit import run_command
 
     project = Path(str(config.rootpath))
     harness_dir = _setting(config, "agent_harness_dir", "agent_harness_dir")
+    layout = Layout.of(project, project / harness_dir if harness_dir else None)
+    return run_command(lambda: _run(config, layout), layout)
+
+
+def _run(config: pytest.Config, layout: Layout) -> int:
+    from .commands.run import run_harness
+    from .errors import UsageError
+
     iterations = _setting(config, "agent_max_iterations", "agent_max_iterations")
-    try:
-        if iterations is not None and (not iterations.isdigit() or int(iterations) < 1):
-            raise UsageError(
-                f"agent_max_iterations must be a whole number >= 1, got {iterations!r}"
-            )
-        overrides: dict[str, object] = {"pytest_selection": selection(config)}
-        if iterations is not None:
-            overrides["max_iterations"] = int(iterations)
-        model = _setting(config, "agent_model", "agent_model")
-        if model:
-            overrides["model"] = model
-        directory = (project / harness_dir).resolve() if harness_dir else None
-        return run_harness(project, directory, overrides)
-    except HarnessError as exc:
-        print(f"agent-harness: error: {exc}")
-        return int(exc.exit_code)
+    if iterations is not None and (not iterations.isdigit() or int(iterations) < 1):
+        raise UsageError(f"agent_max_iterations must be a whole number >= 1, got {iterations!r}")
+    overrides: dict[str, object] = {"pytest_selection": selection(config)}
+    if iterations is not None:
+        overrides["max_iterations"] = int(iterations)
+    model = _setting(config, "agent_model", "agent_model")
+    if model:
+        overrides["model"] = model
+    return run_harness(layout.project_dir, layout.harness_dir, overrides)

@@ -1,5 +1,8 @@
 """One agent session on a fresh ``ClaudeSDKClient``: the only module that imports the SDK.
 
+It is also the only place that speaks the SDK's option names, the sandbox's camelCase keys
+among them: everything else describes a session with the values in ``agent/session.py``.
+
 The session is hermetic: no user, project or local Claude settings load (their hooks would run
 and their CLAUDE.md would be sent), and the CLI's config dir is the harness's own, so nothing the
 user has in ``~/.claude`` leaks in and nothing we do leaks out.
@@ -13,14 +16,16 @@ import contextlib
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_agent_sdk import (
     AssistantMessage,
     ClaudeAgentOptions,
     ClaudeSDKClient,
     ClaudeSDKError,
+    CLINotFoundError,
     HookMatcher,
     ProcessError,
     RateLimitEvent,
@@ -32,14 +37,19 @@ from claude_agent_sdk import (
     UserMessage,
 )
 
+from ..envvars import API_CREDENTIALS
 from .session import (
     EventSink,
+    Failure,
     SessionEvent,
     SessionOutcome,
     SessionSpec,
     ToolGuard,
     summarize_denials,
 )
+
+if TYPE_CHECKING:
+    from ..config import McpServer, SandboxConfig
 
 STDERR_LINES = 40
 HOOK_TIMEOUT_SECONDS = 30
@@ -65,25 +75,37 @@ def sdk_version() -> str:
     return str(__version__)
 
 
+def sandbox_settings(sandbox: SandboxConfig) -> dict[str, Any]:
+    """The SDK's sandbox option, every safety-relevant setting explicit."""
+    return {
+        "enabled": True,
+        "autoAllowBashIfSandboxed": sandbox.auto_allow_bash_if_sandboxed,
+        "allowUnsandboxedCommands": False,
+        "failIfUnavailable": sandbox.fail_if_unavailable,
+        "network": {"allowedDomains": list(sandbox.allowed_domains)},
+        "filesystem": {"denyRead": list(sandbox.deny_read)},
+        "credentials": {"envVars": [{"name": n, "mode": "deny"} for n in API_CREDENTIALS]},
+    }
+
+
+def mcp_settings(server: McpServer) -> dict[str, Any]:
+    """One entry of the SDK's ``mcp_servers`` option."""
+    if server.type == "stdio":
+        return {
+            "type": "stdio",
+            "command": server.command or "",
+            "args": list(server.args),
+            "env": dict(server.env),
+        }
+    return {"type": server.type, "url": server.url or "", "headers": dict(server.headers)}
+
+
 def build_options(
     spec: SessionSpec, stderr_sink: Any = None, denial_sink: EventSink | None = None
 ) -> ClaudeAgentOptions:
     """Translate a SessionSpec into SDK options, hermetic by construction."""
-    mcp: dict[str, Any] = {}
-    for server in spec.mcp_servers:
-        if server.type == "stdio":
-            mcp[server.name] = {
-                "type": "stdio",
-                "command": server.command,
-                "args": list(server.args),
-                "env": dict(server.env),
-            }
-        else:
-            mcp[server.name] = {
-                "type": server.type,
-                "url": server.url,
-                "headers": dict(server.headers),
-            }
+    mcp: dict[str, Any] = {n: mcp_settings(s) for n, s in spec.mcp_servers.items()}
+    sandbox = sandbox_settings(spec.sandbox) if spec.sandbox is not None else None
     system_prompt: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
     if spec.system_prompt_append:
         system_prompt["append"] = spec.system_prompt_append
@@ -92,7 +114,7 @@ def build_options(
         tools=list(spec.tools),
         # Listed tools run without a permission prompt (there is nobody to answer one);
         # the harness's PreToolUse hooks are what deny, and a hook deny wins in every mode.
-        allowed_tools=[*spec.tools, *(f"mcp__{s.name}" for s in spec.mcp_servers)],
+        allowed_tools=[*spec.tools, *(f"mcp__{name}" for name in spec.mcp_servers)],
         system_prompt=system_prompt,  # type: ignore[arg-type]
         mcp_servers=mcp,
         strict_mcp_config=True,
@@ -105,7 +127,7 @@ def build_options(
         setting_sources=[],
         stderr=stderr_sink,
         hooks=_hooks(spec.guards, denial_sink) if spec.guards else None,
-        sandbox=dict(spec.sandbox) if spec.sandbox is not None else None,  # type: ignore[arg-type]
+        sandbox=sandbox,  # type: ignore[arg-type]
     )
     return options
 
@@ -230,6 +252,7 @@ async def _run(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
     collector = _Collector(sink)
     started = time.monotonic()
     exception: str | None = None
+    failure: Failure | None = None
     exit_code: int | None = None
     interrupted = False
     client = ClaudeSDKClient(build_options(spec, stderr.append, sink))
@@ -246,21 +269,34 @@ async def _run(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
                 await asyncio.wait_for(client.interrupt(), INTERRUPT_GRACE_SECONDS)
     except asyncio.CancelledError:
         interrupted = True
+    except CLINotFoundError as exc:
+        exception, failure = f"{type(exc).__name__}: {exc}", Failure.CLI_NOT_FOUND
     except ProcessError as exc:
-        exception = f"{type(exc).__name__}: {exc}"
+        exception, failure = f"{type(exc).__name__}: {exc}", Failure.PROCESS
         exit_code = exc.exit_code
     except (ClaudeSDKError, OSError) as exc:
-        exception = f"{type(exc).__name__}: {exc}"
+        exception, failure = f"{type(exc).__name__}: {exc}", Failure.CONNECTION
     except Exception as exc:  # the SDK raises plain Exception for control-protocol timeouts
         if type(exc) is not Exception:
             raise
-        exception = f"Exception: {exc}"
+        exception, failure = f"Exception: {exc}", Failure.CONNECTION
     finally:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.shield(client.disconnect())
-    outcome = _outcome(collector, spec, started, stderr, exception, exit_code, interrupted)
+    ended = _Ending(exception, failure, exit_code, interrupted)
+    outcome = _outcome(collector, spec, started, stderr, ended)
     sink(SessionEvent(kind="result", data=_outcome_data(outcome)))
     return outcome
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How the SDK call itself ended, apart from what the stream said."""
+
+    exception: str | None
+    failure: Failure | None
+    exit_code: int | None
+    interrupted: bool
 
 
 def _outcome(
@@ -268,11 +304,10 @@ def _outcome(
     spec: SessionSpec,
     started: float,
     stderr: collections.deque[str],
-    exception: str | None,
-    exit_code: int | None,
-    interrupted: bool,
+    ended: _Ending,
 ) -> SessionOutcome:
     result = collector.result
+    exception = ended.exception
     tail = "\n".join(stderr)
     common: dict[str, Any] = {
         "assistant_error": collector.assistant_error,
@@ -280,9 +315,10 @@ def _outcome(
         "retries": tuple(collector.retries),
         "rate_limit_resets_at": collector.rate_limit_resets_at,
         "exception": exception,
-        "exit_code": exit_code,
+        "failure": ended.failure,
+        "exit_code": ended.exit_code,
         "stderr_tail": tail[-2000:],
-        "interrupted": interrupted,
+        "interrupted": ended.interrupted,
     }
     if result is None:
         return SessionOutcome(

@@ -1,28 +1,19 @@
 """What goes into one agent session and what comes out, free of any SDK import.
 
-The runner, display, recovery and state code work with these values, so only ``agent.py`` has to
-know the SDK's message classes.
+The loop, display, recovery and books work with these values, so only ``agent/sdk.py`` has to
+know the SDK's message classes and option names.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-
-@dataclass(frozen=True, kw_only=True)
-class McpServerSpec:
-    """An MCP server as the SDK wants it, already expanded."""
-
-    name: str
-    type: Literal["stdio", "sse", "http"] = "stdio"
-    command: str = ""
-    args: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    url: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
+if TYPE_CHECKING:
+    from ..config import McpServer, SandboxConfig
 
 
 ToolCheck = Callable[[str, Mapping[str, Any]], "str | None"]
@@ -48,11 +39,13 @@ class SessionSpec:
     model: str | None = None
     system_prompt_append: str = ""
     tools: tuple[str, ...] = ()
-    mcp_servers: tuple[McpServerSpec, ...] = ()
+    mcp_servers: Mapping[str, McpServer] = field(default_factory=dict)
+    """By name, ``${VAR}`` already expanded."""
     permission_mode: str = "acceptEdits"
     max_turns: int | None = None
     max_budget_usd: float | None = None
-    sandbox: Mapping[str, Any] | None = None
+    sandbox: SandboxConfig | None = None
+    """The OS sandbox for Bash; None runs it unsandboxed."""
     env: Mapping[str, str] = field(default_factory=dict)
     guards: tuple[ToolGuard, ...] = ()
 
@@ -74,6 +67,16 @@ class SessionEvent:
 
 
 EventSink = Callable[[SessionEvent], None]
+
+
+class Failure(str, enum.Enum):
+    """What kind of exception ended a session early, decided by type in the adapter."""
+
+    CLI_NOT_FOUND = "cli_not_found"
+    PROCESS = "process"
+    """The CLI exited or was killed."""
+    CONNECTION = "connection"
+    """The SDK's stream or control protocol broke (including a timeout)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +103,8 @@ class SessionOutcome:
     """Unix time at which a rejected usage limit resets, when the CLI reported one."""
     exception: str | None = None
     """``Type: message`` of an SDK exception that ended the session, if any."""
+    failure: Failure | None = None
+    """The kind of that exception."""
     exit_code: int | None = None
     """The CLI's exit code when it died (e.g. -9 when killed)."""
     stderr_tail: str = ""

@@ -6,19 +6,20 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..session import ToolGuard
+from ..agent.session import ToolGuard
 from .mcp import check_mcp
 from .paths import PathPolicy
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..plugins import Plugins
 
 FILE_TOOLS = "Read|Write|Edit|MultiEdit|NotebookEdit|Glob|Grep"
 
 
 def protected_paths(config: Config) -> tuple[str, ...]:
     """What the agent may never write: the harness dir, and an evidence-checked tracker file."""
-    protected = [str(config.harness_dir)]
+    protected = [str(path) for path in config.layout.protected]
     tracking = config.tracking
     if tracking.type == "json_checklist" and tracking.evidence != "field":
         tracker_file = config.project_dir / tracking.file
@@ -27,7 +28,8 @@ def protected_paths(config: Config) -> tuple[str, ...]:
     return tuple(protected)
 
 
-def build_guards(config: Config) -> tuple[ToolGuard, ...]:
+def build_guards(config: Config, plugins: Plugins) -> tuple[ToolGuard, ...]:
+    """The file, Bash and MCP guards; plugins get a say on every allowed command."""
     from .paths import resolve
 
     protected = tuple(resolve(p, config.project_dir) for p in protected_paths(config))
@@ -50,7 +52,9 @@ def build_guards(config: Config) -> tuple[ToolGuard, ...]:
         project_dir=config.project_dir,
         writable_paths=config.security.allowed_paths,
         protected=protected,
-        extra_check=lambda argv, policy: run_validators(argv, policy, bash.extra_validators),
+        extra_check=lambda argv, policy: run_validators(
+            argv, policy, bash.extra_validators, plugins.validate_command
+        ),
     )
 
     def check_bash(tool: str, tool_input: Mapping[str, Any]) -> str | None:

@@ -1,4 +1,4 @@
-"""Per-session transcripts: ``logs/session-NNN.jsonl``, with credentials redacted.
+"""Per-session transcripts (JSON lines in the harness's logs), with credentials redacted.
 
 Every event a session produces (messages, tool calls, tool results, denials, retries, the
 result) is one JSON line. Transcripts are read by people and pasted into bug reports, so any
@@ -15,19 +15,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from ..envvars import SECRET_VARIABLES
 from .session import SessionEvent
 
 REDACTED = "[REDACTED]"
-SECRET_ENV_VARS = (
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_AUTH_TOKEN",
-    "CLAUDE_CODE_OAUTH_TOKEN",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "OPENAI_API_KEY",
-)
 MIN_SECRET_LENGTH = 8
 
 _PATTERNS = [
@@ -52,7 +43,7 @@ class Redactor:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         self.values = sorted(
-            {env[name] for name in SECRET_ENV_VARS if len(env.get(name, "")) >= MIN_SECRET_LENGTH},
+            {env[name] for name in SECRET_VARIABLES if len(env.get(name, "")) >= MIN_SECRET_LENGTH},
             key=len,
             reverse=True,
         )
@@ -107,10 +98,6 @@ class Transcript:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def session_log_path(harness_dir: Path, session: int) -> Path:
-    return harness_dir / "logs" / f"session-{session:03d}.jsonl"
 
 
 def read_transcript(path: Path) -> Iterable[dict[str, Any]]:

@@ -14,13 +14,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .display import Display
-from .errors import ExitCode, UsageError
+from ..agent.display import Display
+from ..errors import ExitCode, UsageError
+from ..layout import Layout
 
 if TYPE_CHECKING:
-    from .testing import Reply
+    from ..testing import Reply
 
-DEMO_PROJECT = Path(__file__).parent / "demo_project"
+DEMO_PROJECT = Path(__file__).parent.parent / "demo_project"
 
 MIGRATED = """\
 import pytest
@@ -65,7 +66,7 @@ class TestTopWords:
 
 def demo_script(project_dir: Path) -> list[Reply]:
     """What the scripted model says, turn by turn."""
-    from .testing import Turn, text, tool_use
+    from ..testing import Turn, text, tool_use
 
     tests = str(project_dir / "tests" / "test_textstats.py")
     return [
@@ -90,7 +91,7 @@ def demo_script(project_dir: Path) -> list[Reply]:
 
 def write_project(project_dir: Path) -> None:
     """Copy the demo project into ``project_dir`` and commit it as the starting point."""
-    from .gitops import commit_all
+    from ..gitops import commit_all
 
     shutil.copytree(DEMO_PROJECT, project_dir, dirs_exist_ok=True)
     commit_all(project_dir, "The legacy project before the migration")
@@ -98,19 +99,18 @@ def write_project(project_dir: Path) -> None:
 
 def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCode:
     """Create the demo project and run the harness on it against the scripted model."""
-    from .config import load_config
-    from .runner import Runner
-    from .testing import ScriptedModel
+    from ..config import load_config
+    from ..plugins import load_plugins
+    from ..run.loop import Runner
+    from ..testing import ScriptedModel
 
     display = display or Display()
     if project_dir is None:
         project_dir = Path(tempfile.mkdtemp(prefix="agent-harness-demo-"))
-    project_dir = project_dir.resolve()
-    if (project_dir / ".agent-harness" / "config.toml").exists():
-        raise UsageError(
-            f"{project_dir} already has .agent-harness/config.toml; "
-            "give the demo an empty --project-dir"
-        )
+    layout = Layout.of(project_dir)
+    project_dir = layout.project_dir
+    if layout.config.exists():
+        raise UsageError(f"{layout.config} already exists; give the demo an empty --project-dir")
     project_dir.mkdir(parents=True, exist_ok=True)
     write_project(project_dir)
     display.line(f"Demo project: {project_dir} (the pytest-refactor example)")
@@ -118,8 +118,11 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
         tempfile.TemporaryDirectory(prefix="agent-harness-demo-home-") as home,
         ScriptedModel(demo_script(project_dir)) as model,
     ):
-        env = model.env(config_dir=project_dir / ".agent-harness" / "claude", home=Path(home))
+        env = model.env(config_dir=layout.claude_config_dir, home=Path(home))
         display.line(f"Scripted model listening on {model.url} (no network, no credentials)")
-        config = load_config(project_dir, overrides={"max_iterations": 3})
-        result = Runner(config, display, extra_env=env).run()
+        plugins = load_plugins()
+        config = load_config(
+            project_dir, overrides={"max_iterations": 3}, tracker_types=plugins.tracker_types()
+        )
+        result = Runner(config, display, plugins=plugins, extra_env=env).run()
     return result.exit_code

@@ -1,0 +1,130 @@
+"""Every file the harness reads or writes, named once.
+
+A ``Layout`` is built from the project dir and the harness dir (``PROJECT/.agent-harness`` unless
+given). Every other module asks it for paths; the runtime ``.gitignore`` and the set of paths the
+agent may never write are built from the same names, so adding a file here is the only step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HARNESS_DIR_NAME = ".agent-harness"
+TEMP_MARK = ".agent-harness-"
+"""Part of the name of every temporary file an atomic write makes, so a killed one is found."""
+
+CONFIG_NAME = "config.toml"
+_PROMPTS = "prompts"
+_STATE = "session.json"
+_LEDGER = "ledger.jsonl"
+_LOGS = "logs"
+_EVIDENCE = "evidence"
+_BASELINE = "baseline.json"
+_CLAUDE = "claude"
+_LOCK = "run.lock"
+_GITIGNORE = ".gitignore"
+
+RUNTIME_IGNORES = (
+    "# Written by agent-harness: runtime files that do not belong in the project's history.",
+    f"{_CLAUDE}/",
+    f"{_LOGS}/",
+    f"{_EVIDENCE}/",
+    _STATE,
+    f"{_STATE}.corrupt-*",
+    _LEDGER,
+    _LOCK,
+    ".*.tmp",
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one project's harness files; both dirs are resolved when built by ``of``."""
+
+    project_dir: Path
+    harness_dir: Path
+
+    @classmethod
+    def of(cls, project_dir: Path, harness_dir: Path | None = None) -> Layout:
+        project = project_dir.resolve()
+        harness = (harness_dir or project / HARNESS_DIR_NAME).resolve()
+        return cls(project_dir=project, harness_dir=harness)
+
+    # -- what the user writes ------------------------------------------------------------
+
+    @property
+    def config(self) -> Path:
+        return self.harness_dir / CONFIG_NAME
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.harness_dir / _PROMPTS
+
+    def prompt(self, name: str) -> Path:
+        return self.prompts_dir / name
+
+    # -- what the harness writes ---------------------------------------------------------
+
+    @property
+    def state(self) -> Path:
+        """``session.json``: where a resumed run carries on."""
+        return self.harness_dir / _STATE
+
+    def corrupt_state(self, stamp: int) -> Path:
+        """Where an unreadable ``session.json`` is moved aside to."""
+        return self.harness_dir / f"{_STATE}.corrupt-{stamp}"
+
+    @property
+    def ledger(self) -> Path:
+        return self.harness_dir / _LEDGER
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.harness_dir / _LOGS
+
+    def session_log(self, session: int) -> Path:
+        return self.logs_dir / f"session-{session:03d}.jsonl"
+
+    def crash_log(self, stamp: str) -> Path:
+        return self.logs_dir / f"crash-{stamp}.log"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.harness_dir / _EVIDENCE
+
+    @property
+    def pytest_report(self) -> Path:
+        """The JUnit XML of the pytest runs the harness makes itself."""
+        return self.evidence_dir / "pytest-junit.xml"
+
+    @property
+    def baseline(self) -> Path:
+        return self.harness_dir / _BASELINE
+
+    @property
+    def claude_config_dir(self) -> Path:
+        """The CLI's ``CLAUDE_CONFIG_DIR``: hermetic, and its transcripts stay with the run."""
+        return self.harness_dir / _CLAUDE
+
+    @property
+    def lock(self) -> Path:
+        return self.harness_dir / _LOCK
+
+    @property
+    def gitignore(self) -> Path:
+        return self.harness_dir / _GITIGNORE
+
+    @staticmethod
+    def gitignore_text() -> str:
+        return "\n".join(RUNTIME_IGNORES) + "\n"
+
+    @property
+    def committed_files(self) -> tuple[Path, ...]:
+        """Harness files that belong in the project's history (the ignores, the baseline)."""
+        return (self.gitignore, self.baseline)
+
+    @property
+    def protected(self) -> tuple[Path, ...]:
+        """What the agent may never write: the whole harness dir (config, state, evidence)."""
+        return (self.harness_dir,)

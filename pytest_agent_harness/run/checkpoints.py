@@ -1,0 +1,115 @@
+"""The git side of a run: a safety snapshot before each session, a commit of what it changed
+after, the work of a session that was cut off, and the harness's own committed files.
+
+A failed commit (a hook said no) is reported and the run goes on: the work stays in the tree.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING
+
+from ..files import remove_stale_temp_files
+
+if TYPE_CHECKING:
+    from ..agent.display import Display
+    from ..config import Config
+    from ..trackers.base import Progress
+    from .books import StateStore
+
+
+class Checkpoints:
+    """Snapshots and commits for one project, as its config asks."""
+
+    def __init__(self, config: Config, display: Display) -> None:
+        self.config = config
+        self.layout = config.layout
+        self.display = display
+
+    def prepare(self) -> None:
+        """Before any session: clear what a killed run left, ignore runtime files, check git."""
+        from .. import gitops
+
+        layout = self.layout
+        tracker_dir = (layout.project_dir / self.config.tracking.file).parent
+        remove_stale_temp_files(layout.harness_dir, layout.project_dir, tracker_dir)
+        if not layout.gitignore.exists():
+            layout.gitignore.parent.mkdir(parents=True, exist_ok=True)
+            layout.gitignore.write_text(layout.gitignore_text(), encoding="utf-8")
+        for message in gitops.preflight(layout.project_dir).messages:
+            self.display.line(message)
+
+    def copy_init_files(self) -> None:
+        for init_file in self.config.init_files:
+            dest = self.layout.project_dir / init_file.dest
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(init_file.source, dest)
+            self.display.line(f"Copied {init_file.source.name} to {init_file.dest}")
+
+    def snapshot(self, session: int) -> str:
+        """Record the whole working tree before the agent touches it."""
+        from .. import gitops
+
+        return gitops.snapshot(self.layout.project_dir, session, self.config.git.author)
+
+    def commit_session(
+        self, snapshot: str, session: int, phase: str, progress: Progress
+    ) -> str | None:
+        """Commit what the session changed since its snapshot."""
+        if not self.config.git.commit:
+            return None
+        from .. import gitops
+
+        message = (
+            f"agent-harness: session {session} ({phase}): "
+            f"{progress.passing}/{progress.total} passing"
+        )
+        result = gitops.checkpoint(
+            self.layout.project_dir, snapshot, message, self.config.git.author
+        )
+        if result.error:
+            self.display.warn(f"checkpoint commit failed ({result.error}); the work is kept")
+        elif result.commit:
+            self.display.line(f"Committed {result.commit[:10]}: {len(result.paths)} file(s)")
+        return result.commit
+
+    def recover_cut_off(self, session: int, store: StateStore) -> None:
+        """Commit the work of a session the last run started but never recorded (it was killed)."""
+        if not self.config.git.commit or session == 0:
+            return
+        ledger = store.ledger()
+        if ledger and ledger[-1]["session"] >= session:
+            return
+        from .. import gitops
+
+        message = f"agent-harness: session {session} (cut off): its changes, recovered"
+        result = gitops.recover(self.layout.project_dir, session, message, self.config.git.author)
+        if result.error:
+            self.display.warn(f"could not commit session {session}'s work ({result.error})")
+        elif result.commit:
+            self.display.line(
+                f"Session {session} was cut off; committed its {len(result.paths)} changed "
+                f"file(s) as {result.commit[:10]}"
+            )
+
+    def commit_harness_files(self, progress: Progress) -> None:
+        """Commit what the harness itself added (its .gitignore, the tamper baseline)."""
+        if not self.config.git.commit:
+            return
+        from .. import gitops
+
+        root = self.layout.project_dir
+        candidates = [
+            path.relative_to(root).as_posix()
+            for path in self.layout.committed_files
+            if path.exists() and root in path.parents
+        ]
+        changed = gitops.changed_since_head(root)
+        wanted = [p for p in candidates if changed is None or p in changed]
+        if wanted:
+            message = f"agent-harness: baseline, {progress.summary()}"
+            result = gitops.commit_paths(root, wanted, message, self.config.git.author)
+            if result.error:
+                self.display.warn(f"could not commit the harness's files ({result.error})")

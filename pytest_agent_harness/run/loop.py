@@ -1,0 +1,295 @@
+"""The session loop: phases, fresh-context sessions, trackers, recovery and state.
+
+One ``Runner`` drives one project. Each iteration picks a phase, runs one session on a fresh
+client, classifies how it ended, asks the tracker where the work stands, records the session, and
+then stops or continues. State is saved before a session starts, so a harness killed at any
+moment resumes at the next session number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from ..agent.display import Display
+from ..agent.session import EventSink, SessionEvent, SessionOutcome, SessionSpec
+from ..agent.transcript import Transcript
+from ..errors import ExitCode
+from ..security.guards import build_guards
+from ..trackers.base import Progress
+from .books import RunState, SessionRecord, StateStore, run_lock
+from .checkpoints import Checkpoints
+from .phases import select_phase, why_none_eligible
+from .prompts import assemble_prompt
+from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify
+from .report import RunResult, final_summary
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..plugins import Plugins
+
+SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
+
+WAIT_REPORT_SECONDS = 30.0
+
+
+class Runner:
+    """Runs sessions for one project until the tracker is complete or a stop condition holds."""
+
+    def __init__(
+        self,
+        config: Config,
+        display: Display | None = None,
+        *,
+        plugins: Plugins | None = None,
+        session_fn: SessionFn | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.display = display or Display()
+        self.session_fn = session_fn
+        self.sleep = sleep
+        self.extra_env = dict(extra_env or {})
+        if plugins is None:
+            from ..plugins import load_plugins
+
+            plugins = load_plugins()
+        self.plugins = plugins
+        self.store = StateStore(config.layout)
+        self.git = Checkpoints(config, self.display)
+        self.tracker = plugins.make_tracker(config)
+        self.progress = Progress()
+
+    def run(self) -> RunResult:
+        with run_lock(self.config.layout):
+            self.git.prepare()
+            state = self.store.load()
+            for warning in self.store.warnings:
+                self.display.warn(warning)
+            try:
+                result = self._loop(state)
+            except KeyboardInterrupt:
+                self.store.save(state)
+                result = RunResult(
+                    exit_code=ExitCode.INTERRUPTED,
+                    reason="interrupted; run the same command again to resume",
+                    progress=self.progress,
+                )
+            final_summary(self.display, state, result, self.config.post_run_instructions)
+            return result
+
+    def _loop(self, state: RunState) -> RunResult:
+        config = self.config
+        if not state.init_files_copied:
+            self.git.copy_init_files()
+            state.init_files_copied = True
+            self.store.save(state)
+        self.git.recover_cut_off(state.session, self.store)
+        progress = self.progress = self.tracker.evaluate()
+        self.git.commit_harness_files(progress)
+        self.display.line(
+            f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"
+        )
+        if progress.complete:
+            return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
+        iterations = 0
+        while True:
+            stop = self._before_session(state, iterations, progress)
+            if stop is not None:
+                return stop
+            phase = select_phase(config.phases, state.completed_phases, config.project_dir)
+            assert phase is not None  # _before_session stops when no phase is eligible
+            iterations += 1
+            state.session += 1
+            self.store.save(state)  # a kill from here on resumes at the next number
+            snapshot = self.git.snapshot(state.session)
+            before = progress
+            outcome, cls = self._session(state, phase.name, phase.prompt, before)
+            progress = self.progress = self.tracker.evaluate()
+            commit = self.git.commit_session(snapshot, state.session, phase.name, progress)
+            done = SessionRecord(
+                phase=phase.name,
+                run_once=phase.run_once,
+                outcome=outcome,
+                cls=cls,
+                before=before,
+                after=progress,
+                commit=commit,
+            )
+            self.store.record(state, done)
+            self.display.session_summary(outcome, cls.value, progress.summary())
+            self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
+            if cls is OutcomeClass.INTERRUPTED:
+                raise KeyboardInterrupt
+            stop = self._after_session(state, outcome, cls, progress)
+            if stop is not None:
+                return stop
+            last = config.max_iterations is not None and iterations >= config.max_iterations
+            if cls is OutcomeClass.RATE_LIMIT:
+                self._wait(self._rate_limit_wait(state, outcome), "Rate limited: retrying")
+            elif not cls.succeeded:
+                recovery = config.error_recovery
+                delay = backoff_seconds(
+                    state.consecutive_errors,
+                    recovery.initial_backoff_seconds,
+                    recovery.backoff_multiplier,
+                    recovery.max_backoff_seconds,
+                )
+                self._wait(delay, f"Error {state.consecutive_errors} in a row: retrying")
+            elif not last:
+                self._wait(config.auto_continue_delay, "Next session")
+
+    def _before_session(
+        self, state: RunState, iterations: int, progress: Progress
+    ) -> RunResult | None:
+        """Why the run must not start another session, if it must not."""
+        config = self.config
+        budget = config.budget
+
+        def stop(code: ExitCode, reason: str) -> RunResult:
+            return RunResult(exit_code=code, reason=reason, progress=progress)
+
+        if budget.max_cost_usd is not None and state.totals.cost_usd >= budget.max_cost_usd:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: ${state.totals.cost_usd:.4f} spent, budget.max_cost_usd is "
+                f"${budget.max_cost_usd:.4f}; raise it to go on",
+            )
+        limit = budget.max_sessions_without_progress
+        if limit is not None and state.sessions_without_progress >= limit:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: {state.sessions_without_progress} sessions without progress "
+                f"(budget.max_sessions_without_progress = {limit})",
+            )
+        if config.max_iterations is not None and iterations >= config.max_iterations:
+            return stop(
+                ExitCode.INCOMPLETE,
+                f"reached max_iterations ({config.max_iterations}) before completion",
+            )
+        if select_phase(config.phases, state.completed_phases, config.project_dir) is None:
+            return stop(
+                ExitCode.INCOMPLETE,
+                why_none_eligible(config.phases, state.completed_phases, config.project_dir),
+            )
+        return None
+
+    def _after_session(
+        self, state: RunState, outcome: SessionOutcome, cls: OutcomeClass, progress: Progress
+    ) -> RunResult | None:
+        """Why the run ends after this session, if it does."""
+        recovery = self.config.error_recovery
+
+        def stop(code: ExitCode, reason: str) -> RunResult:
+            return RunResult(exit_code=code, reason=reason, progress=progress)
+
+        if progress.complete:
+            return stop(ExitCode.COMPLETE, "complete")
+        if cls.fatal:
+            return stop(ExitCode.AGENT_FAILURE, f"{state.last_error}\n{FATAL_ADVICE[cls]}")
+        if cls is OutcomeClass.BUDGET:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                "budget: the session reached budget.max_session_cost_usd "
+                f"(${outcome.cost_usd:.4f}); raise it to go on",
+            )
+        if state.consecutive_errors >= recovery.max_consecutive_errors:
+            return stop(
+                ExitCode.AGENT_FAILURE,
+                f"circuit breaker: {state.consecutive_errors} failed sessions in a row "
+                f"(error_recovery.max_consecutive_errors); last error: {state.last_error}",
+            )
+        if state.consecutive_rate_limits > recovery.max_rate_limit_waits:
+            return stop(
+                ExitCode.AGENT_FAILURE,
+                f"rate limited {state.consecutive_rate_limits} sessions in a row "
+                f"(error_recovery.max_rate_limit_waits); try again later",
+            )
+        return None
+
+    def _rate_limit_wait(self, state: RunState, outcome: SessionOutcome) -> float:
+        """How long the API asked us to wait (retry-after, reset time), else backoff; bounded."""
+        recovery = self.config.error_recovery
+        asked = [
+            (retry.get("retry_delay_ms") or 0) / 1000
+            for retry in outcome.retries
+            if retry.get("error_status") == 429
+        ]
+        wait = asked[-1] if asked else 0.0
+        if outcome.rate_limit_resets_at:
+            wait = max(wait, outcome.rate_limit_resets_at - time.time())
+        if wait <= 0:
+            wait = backoff_seconds(
+                state.consecutive_rate_limits,
+                recovery.initial_backoff_seconds,
+                recovery.backoff_multiplier,
+                recovery.max_backoff_seconds,
+            )
+        return min(wait, recovery.max_rate_limit_wait_seconds)
+
+    def _session(
+        self, state: RunState, phase: str, phase_prompt: str, progress: Progress
+    ) -> tuple[SessionOutcome, OutcomeClass]:
+        self.display.session_header(state.session, phase, self.config.model)
+        prompt = assemble_prompt(
+            phase_prompt,
+            session=state.session,
+            progress=progress.details() if progress.total or progress.warnings else "",
+            last_error=state.last_error,
+        )
+        spec = self._spec(prompt)
+        session_fn = self.session_fn
+        if session_fn is None:
+            from ..agent.sdk import run_session
+
+            session_fn = run_session
+        transcript = Transcript(self.config.layout.session_log(state.session))
+
+        def sink(event: SessionEvent) -> None:
+            self.display.event(event)
+            transcript.write(event)
+
+        try:
+            outcome = session_fn(spec, sink)
+        finally:
+            transcript.close()
+        return outcome, classify(outcome)
+
+    def _spec(self, prompt: str) -> SessionSpec:
+        config = self.config
+        sandbox = config.security.sandbox
+        return SessionSpec(
+            prompt=prompt,
+            cwd=config.project_dir,
+            config_dir=config.layout.claude_config_dir,
+            model=config.model,
+            system_prompt_append=config.system_prompt,
+            tools=tuple(config.tools.builtin),
+            mcp_servers=config.tools.mcp_servers,
+            permission_mode=config.security.permission_mode,
+            guards=build_guards(config, self.plugins),
+            max_budget_usd=config.budget.max_session_cost_usd,
+            env={
+                # The harness owns the retry policy; the CLI only retries briefly itself.
+                "CLAUDE_CODE_MAX_RETRIES": str(config.error_recovery.cli_max_retries),
+                # The bash policy reads `cd src` as the project's src: no CDPATH search.
+                "CDPATH": "",
+                **self.extra_env,
+            },
+            max_turns=config.max_turns,
+            sandbox=sandbox if sandbox.enabled else None,
+        )
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        """Sleep, with a line now and then so a long wait in a CI log is visibly alive."""
+        if seconds <= 0:
+            return
+        self.display.countdown(seconds, reason)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.sleep(min(left, WAIT_REPORT_SECONDS))
+            left = deadline - time.monotonic()
+            if left > 1:
+                self.display.line(f"  ... {left:.0f}s left")
