@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -100,8 +101,9 @@ def _loaded_after(code: str) -> set[str]:
     return set(out.split())
 
 
-def test_package_import_loads_nothing_heavy() -> None:
-    assert not _loaded_after("import pytest_agent_harness") & set(HEAVY)
+def test_package_and_pytest_plugin_imports_load_nothing_heavy() -> None:
+    loaded = _loaded_after("import pytest_agent_harness, pytest_agent_harness.pytest_plugin")
+    assert not loaded & set(HEAVY)
 
 
 def test_loading_a_config_loads_nothing_heavy_and_no_tracker(tmp_path: Path) -> None:
@@ -217,3 +219,36 @@ def test_no_harness_path_is_spelt_outside_the_layout() -> None:
         if name != "pytest_agent_harness.layout" and (found := spelt_paths(path.read_text()))
     }
     assert spelt == {}
+
+
+README = PACKAGE.parent / "README.md"
+
+
+def _architecture_tree() -> dict[str, str]:
+    """The README's package tree: each top-level entry and the text describing it."""
+    tree = README.read_text().split("## Architecture", 1)[1].split("```", 2)[1]
+    entries: dict[str, str] = {}
+    current = ""
+    for line in tree.splitlines():
+        if match := re.match(r"^  ([a-z_]+(?:\.py|/))\s*(.*)", line):
+            current = match.group(1)
+            entries[current] = match.group(2)
+        elif current and line.startswith("   "):
+            entries[current] += " " + line.strip()
+    return entries
+
+
+@pytest.mark.skipif(not README.is_file(), reason="the README is not in this tree")
+def test_the_readme_architecture_is_true_to_the_code() -> None:
+    entries = _architecture_tree()
+    actual = {
+        p.name + ("/" if p.is_dir() else "")
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").is_file())
+        and p.name not in ("__init__.py", "__main__.py")
+    }
+    assert set(entries) == actual
+    for entry, text in entries.items():
+        if entry.endswith("/"):
+            for module in re.findall(r"\b([a-z_]+\.py)\b", text):
+                assert (PACKAGE / entry / module).is_file(), f"{entry}{module}"
