@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run(sub, location)
     _add_status(sub, location)
+    _add_baseline(sub, location)
+    sub.add_parser(
+        "trust",
+        parents=[location],
+        help="accept the config as it is now (a changed config does not run until trusted)",
+        description=(
+            "Record the config's exact content as trusted, in the user's state dir. A run whose "
+            "config changed since refuses to start, naming the changed keys."
+        ),
+    )
     sub.add_parser(
         "demo",
         parents=[location],
@@ -95,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     return parser
+
+
+def _add_baseline(sub: Any, location: argparse.ArgumentParser) -> None:
+    baseline = sub.add_parser(
+        "baseline",
+        parents=[location],
+        help="show the tamper baseline; --accept replaces it with the project as it is now",
+        description=(
+            "The baseline is what the tracker compares later evidence with; it never changes "
+            "by itself. --accept measures the project now and makes that the baseline."
+        ),
+    )
+    baseline.add_argument(
+        "--accept", action="store_true", help="take a new baseline from the project as it is now"
+    )
+    baseline.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
 
 
 def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
@@ -112,6 +138,7 @@ def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
         help="stop after this many sessions in this invocation (overrides the config)",
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
+    run.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
 
 
 def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
@@ -126,6 +153,10 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
     )
     status.add_argument("--json", action="store_true", help="print a machine-readable status")
     status.add_argument("--junit-xml", type=Path, help="also write the items as JUnit test cases")
+    status.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
+
+
+TRUST_HELP = "accept a config changed since it was trusted (for CI, where no person reviews)"
 
 
 def _positive_int(text: str) -> int:
@@ -169,13 +200,27 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.run import run_harness
 
         overrides = {"max_iterations": args.max_iterations, "model": args.model or None}
-        return run_harness(layout.project_dir, layout.harness_dir, overrides)
+        return run_harness(
+            layout.project_dir, layout.harness_dir, overrides, trust_config=args.trust_config
+        )
     if args.command == "status":
         from .commands.status import run_status
 
         return run_status(
-            layout, check=args.check, as_json_output=args.json, junit_xml=args.junit_xml
+            layout,
+            check=args.check,
+            as_json_output=args.json,
+            junit_xml=args.junit_xml,
+            trust_config=args.trust_config,
         )
+    if args.command == "baseline":
+        from .commands.baseline import run_baseline
+
+        return run_baseline(layout, accept=args.accept, trust_config=args.trust_config)
+    if args.command == "trust":
+        from .commands.trust import run_trust
+
+        return run_trust(layout)
     if args.command == "demo":
         from .commands.demo import run_demo
 

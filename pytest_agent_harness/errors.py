@@ -9,6 +9,8 @@ Every error the harness expects carries the exit code it ends the run with, so
     ├── StateError               a state file that cannot be read or written (exit 4)
     ├── LockError                another run holds the project (exit 4)
     ├── GitStateError            the repository is in no state to run (exit 4)
+    ├── PlantedLinkError         a link where a harness file should be (exit 2)
+    ├── SandboxUnavailable       the OS sandbox is required and cannot run (exit 2)
     └── InternalError            a bug in the harness: traceback in a crash log (exit 2)
 
 How a run ends (complete, budget, breaker) is not an error: the loop returns its exit code.
@@ -96,6 +98,26 @@ class LockError(HarnessError):
 
 class GitStateError(HarnessError):
     """The project's repository is in a state the harness must not work in."""
+
+
+class PlantedLinkError(HarnessError):
+    """A harness file, or a folder on its path, is a link: writing through it would write
+    wherever the link points, so the harness refuses (tampering)."""
+
+    exit_code = ExitCode.AGENT_FAILURE
+
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: {what}; the harness never reads or writes its files through links. "
+            "Remove the link (it was not made by the harness) and run again"
+        )
+
+
+class SandboxUnavailable(HarnessError):
+    """``[security.sandbox]`` asks for the OS sandbox and it cannot run here: fail closed."""
+
+    exit_code = ExitCode.AGENT_FAILURE
 
 
 class InternalError(HarnessError):

@@ -7,6 +7,8 @@ agent may never write are built from the same names, so adding a file here is th
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +126,35 @@ class Layout:
         """Harness files that belong in the project's history (the ignores, the baseline)."""
         return (self.gitignore, self.baseline)
 
+    # -- what the harness keeps outside the project, out of the agent's reach ---------------
+
     @property
-    def protected(self) -> tuple[Path, ...]:
-        """What the agent may never write: the whole harness dir (config, state, evidence)."""
-        return (self.harness_dir,)
+    def trust_record(self) -> Path:
+        """The hash of the config as a person last trusted it."""
+        return user_state_dir() / "trust" / f"{_key(self.config)}.json"
+
+    @property
+    def baseline_copy(self) -> Path:
+        """The harness's own copy of the baseline, which a changed project copy is checked
+        against and restored from."""
+        return user_state_dir() / "baselines" / f"{_key(self.harness_dir)}.json"
+
+    @property
+    def git_dir(self) -> Path:
+        return self.project_dir / ".git"
+
+    def protected(self, *extra: Path) -> tuple[Path, ...]:
+        """What the agent may never write, by any tool: the harness dir (config, state,
+        baseline, evidence, logs), the repository, and ``extra`` (such as an evidence-checked
+        tracker file)."""
+        return (self.harness_dir, self.git_dir, *extra)
+
+
+def user_state_dir() -> Path:
+    """The user's state dir for the harness: ``$XDG_STATE_HOME/agent-harness``."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "agent-harness"
+
+
+def _key(path: Path) -> str:
+    return hashlib.sha256(str(path).encode()).hexdigest()[:32]

@@ -21,6 +21,7 @@ HARNESS_HELP = "run the agent harness on this project until its tracker says com
 DIR_HELP = f"harness dir holding {CONFIG_NAME} (default: ROOTDIR/{HARNESS_DIR_NAME})"
 ITERATIONS_HELP = "stop after this many agent sessions"
 MODEL_HELP = "model for the agent (overrides the config)"
+TRUST_HELP = "accept a harness config changed since it was trusted (CI)"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--agent-harness-dir", default=None, help=DIR_HELP)
     group.addoption("--agent-max-iterations", type=int, default=None, help=ITERATIONS_HELP)
     group.addoption("--agent-model", default=None, help=MODEL_HELP)
+    group.addoption("--agent-trust-config", action="store_true", default=False, help=TRUST_HELP)
     parser.addini("agent_harness_dir", DIR_HELP)
     parser.addini("agent_max_iterations", ITERATIONS_HELP)
     parser.addini("agent_model", MODEL_HELP)
@@ -86,4 +88,5 @@ def _run(config: pytest.Config, layout: Layout) -> int:
     model = _setting(config, "agent_model", "agent_model")
     if model:
         overrides["model"] = model
-    return run_harness(layout.project_dir, layout.harness_dir, overrides)
+    trust = bool(config.getoption("agent_trust_config"))
+    return run_harness(layout.project_dir, layout.harness_dir, overrides, trust_config=trust)

@@ -12,6 +12,20 @@ from pytest_agent_harness.testing import ScriptedModel
 
 pytest_plugins = ["pytest_agent_harness.testing.pytest_plugin"]
 
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and state dir: no user config is read or written."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    for name in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(name, "test")
+    for name in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(name, "test@localhost")
+    return home
+
+
 ONE_ITEM = [{"description": "the feature works", "steps": ["check it"], "passes": False}]
 
 
@@ -51,11 +65,14 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def use_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., ScriptedModel]:
-    """Point this process's environment (and so the harness's CLI) at a scripted model."""
+def use_model(
+    tmp_path: Path, private_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., ScriptedModel]:
+    """Point this process's environment (and so the harness's CLI) at a scripted model; the
+    CLI's HOME is the test's private one."""
 
     def use(model: ScriptedModel) -> ScriptedModel:
-        for key, value in model.env(tmp_path / "claude-config", tmp_path / "home").items():
+        for key, value in model.env(tmp_path / "claude-config", private_home).items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
         return model

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from pytest_agent_harness.config import ExtraValidator
+from pytest_agent_harness.config import ExtraValidator, McpRestriction
 from pytest_agent_harness.security.bash import BashPolicy, check_command
 from pytest_agent_harness.security.commands import BASE_COMMANDS
+from pytest_agent_harness.security.mcp import check_mcp
 from pytest_agent_harness.security.validators import run_validators
 
 PROJECT = Path("/tmp/agent-harness-policy-project")
@@ -161,6 +163,10 @@ CASES = [
     ("git init --template=t", "git-destructive"), ("git --bare init", "git-unknown-option"), ("git reset HEAD~1", "git-destructive"),
     ("git reset --soft HEAD~2", "git-destructive"), ("git reset HEAD", ""), ("git reset -q", ""), ("git help log", "git-unknown-subcommand"),
     ("git switch -c new", ""), ("git checkout -b new main", ""), ("git submodule deinit -f x", "git-destructive"),
+    # programs' own file arguments (tests/test_policy_writes.py has the full table)
+    ("cp evil.toml .agent-harness/config.toml", "protected-path"), ("tee -a .agent-harness/x", "protected-path"),
+    ("cp a /tmp/b", "write-outside"), ("touch $F", "write-unchecked"), ("cat .agent-harness/config.toml", ""),
+    ("cd .agent-harness", "protected-path"), ("rm -rf .agent-harness", "protected-path"), ("rm -rf .", "protected-path"),
 ]  # fmt: skip
 
 
@@ -247,3 +253,38 @@ def test_git_checkout_names_only_a_branch_the_repository_has(tmp_path: Path) -> 
         "git -C . checkout main": False, "git checkout ../main": False,
         "git checkout -b new main": True,
     }  # fmt: skip
+
+
+def _restriction(*patterns: str) -> dict[str, McpRestriction]:
+    compiled = tuple(re.compile(p) for p in patterns)
+    return {"mcp__web__*": McpRestriction(blocked_patterns=compiled, allowed_args=("url",))}
+
+
+# (url, blocked by "file:///" or "^file:///etc"); every spelling of a local file URL is one
+MCP_CASES = [
+    ("file:///etc/passwd", True), ("file:/etc/passwd", True), ("FILE://localhost/etc/passwd", True),
+    ("File:///etc/passwd", True), ("file://LOCALHOST/etc/passwd", True), ("file:etc/passwd", True),
+    (" file:///etc/passwd", True), ("fi\tle:///etc/passwd", True), ("file:\\\\\\etc\\passwd", True),
+    ("view-source:file:/etc/passwd", True), ("FILE:/ETC/passwd", True),
+    ("https://example.com/file:/x", True), ("https://example.com/", False), ("http://localhost:3000", False),
+    ("https://example.com/profile", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "blocked"), MCP_CASES, ids=[u for u, _ in MCP_CASES])
+def test_mcp_blocked_patterns_see_normalised_urls(url: str, blocked: bool) -> None:
+    url = url.replace("\\t", "\t")
+    for pattern in ("file:///", "^file:///etc"):
+        restrictions = _restriction(pattern)
+        reason = check_mcp(restrictions, "mcp__web__navigate", {"url": url})
+        expected = blocked and (pattern == "file:///" or not url.startswith(("https", "view")))
+        assert (reason is not None) is expected, (pattern, url, reason)
+
+
+def test_mcp_patterns_match_case_insensitively_and_keep_allowed_args() -> None:
+    restrictions = _restriction("chrome://", "javascript:")
+    assert check_mcp(restrictions, "mcp__web__go", {"url": "CHROME://settings"})
+    assert check_mcp(restrictions, "mcp__web__go", {"url": "JavaScript:alert(1)"})
+    assert check_mcp(restrictions, "mcp__web__go", {"url": "https://x", "script": "1"})
+    assert check_mcp(restrictions, "mcp__web__go", {"url": "https://x"}) is None
+    assert check_mcp(restrictions, "mcp__other__go", {"url": "chrome://x"}) is None

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.config import load_config
+from pytest_agent_harness.security.mcp import check_mcp
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = ["claude-ai-clone", "node-junit", "pytest-refactor"]
@@ -42,6 +43,12 @@ def test_the_node_example_is_read_through_junit() -> None:
 
 def test_the_clone_example_restricts_its_browser() -> None:
     config = load_config(EXAMPLES / "claude-ai-clone")
-    restriction = config.security.tool_restrictions["mcp__puppeteer__*"]
-    assert restriction.blocked_patterns[0].search('{"url": "file:///etc/passwd"}')
+    restrictions = config.security.tool_restrictions
+    for url in ("file:///etc/passwd", "FILE:/etc/passwd", "javascript:alert(1)", "chrome://x"):
+        for tool in ("mcp__puppeteer__puppeteer_navigate", "mcp__puppeteer__puppeteer_fill"):
+            assert check_mcp(restrictions, tool, {"url": url}), (tool, url)
+    assert check_mcp(restrictions, "mcp__puppeteer__puppeteer_navigate", {"url": "data:x"})
+    assert not check_mcp(
+        restrictions, "mcp__puppeteer__puppeteer_navigate", {"url": "http://localhost:3000/"}
+    )
     assert [p.name for p in config.phases] == ["initializer", "coding"]

@@ -98,9 +98,10 @@ def test_a_failing_commit_hook_is_reported_not_raised(repo: Path) -> None:
     hook = repo / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
     hook.chmod(0o755)
-    start = gitops.snapshot(repo, 1)
+    guard = gitops.GitGuard.record(repo)  # the user's hooks, as the run found them, run
+    start = gitops.snapshot(repo, 1, guard=guard)
     (repo / "src.py").write_text("x = 1\n")
-    result = gitops.checkpoint(repo, start, "m")
+    result = gitops.checkpoint(repo, start, "m", guard=guard)
     assert result.commit is None
     assert result.error
     assert (repo / "src.py").read_text() == "x = 1\n"  # the work is still there

@@ -176,14 +176,14 @@ def test_a_checklist_flag_flipped_without_a_fix_is_caught(
     out = capsys.readouterr().out
     denied = model.requests[1].tool_results[0]
     assert denied["is_error"] and "belongs to the harness" in denied["content"]
-    assert (
-        "was marked passing but the tests say otherwise: tests/test_calc.py::test_add: failed"
-        in out
-    )
+    # Through Bash too: sed -i on the evidence-checked checklist is a write into the protected set.
+    sed = model.requests[2].tool_results[0]
+    assert sed["is_error"] and "protected" in sed["content"]
+    assert "Progress: 1/2 passing" in out
+    # The flags say what the tests say, whatever the agent wrote.
     assert [i["passes"] for i in json.loads(Path(features).read_text())] == [False, True]
     (entry,) = read_ledger(project)
     assert entry["progress_after"].startswith("1/2 passing")
-    assert any("tests/test_calc.py::test_add" in w for w in entry["warnings"])
 
 
 def test_removed_checklist_items_are_restored_and_the_run_goes_on(

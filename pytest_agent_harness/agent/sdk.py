@@ -75,28 +75,40 @@ def sdk_version() -> str:
     return str(__version__)
 
 
-def sandbox_settings(sandbox: SandboxConfig) -> dict[str, Any]:
-    """The SDK's sandbox option, every safety-relevant setting explicit."""
+def sandbox_settings(sandbox: SandboxConfig, spec: SessionSpec) -> dict[str, Any]:
+    """The SDK's sandbox option, every safety-relevant setting explicit.
+
+    The shell may not write the protected set (``spec.deny_write``) nor read the harness's own
+    CLI config dir; nested user namespaces stay off, or a command could undo the read-only binds.
+    """
     return {
         "enabled": True,
         "autoAllowBashIfSandboxed": sandbox.auto_allow_bash_if_sandboxed,
         "allowUnsandboxedCommands": False,
+        "allowNestedUserNamespaces": False,
         "failIfUnavailable": sandbox.fail_if_unavailable,
         "network": {"allowedDomains": list(sandbox.allowed_domains)},
-        "filesystem": {"denyRead": list(sandbox.deny_read)},
+        "filesystem": {
+            "denyRead": [*sandbox.deny_read, str(spec.config_dir)],
+            "denyWrite": [str(path) for path in spec.deny_write],
+        },
         "credentials": {"envVars": [{"name": n, "mode": "deny"} for n in API_CREDENTIALS]},
     }
 
 
 def mcp_settings(server: McpServer) -> dict[str, Any]:
-    """One entry of the SDK's ``mcp_servers`` option."""
+    """One entry of the SDK's ``mcp_servers`` option.
+
+    The CLI starts a stdio server with its own environment (the API key among it) plus ``env``,
+    so it is started through ``env -u NAME ... --``: no secret reaches it but those its config
+    names in ``pass_env`` or sets in ``env``.
+    """
     if server.type == "stdio":
-        return {
-            "type": "stdio",
-            "command": server.command or "",
-            "args": list(server.args),
-            "env": dict(server.env),
-        }
+        from ..sandbox import withholding_secrets
+
+        keep = {*server.pass_env, *server.env}
+        argv = withholding_secrets([server.command or "", *server.args], keep=keep)
+        return {"type": "stdio", "command": argv[0], "args": argv[1:], "env": dict(server.env)}
     return {"type": server.type, "url": server.url or "", "headers": dict(server.headers)}
 
 
@@ -105,7 +117,7 @@ def build_options(
 ) -> ClaudeAgentOptions:
     """Translate a SessionSpec into SDK options, hermetic by construction."""
     mcp: dict[str, Any] = {n: mcp_settings(s) for n, s in spec.mcp_servers.items()}
-    sandbox = sandbox_settings(spec.sandbox) if spec.sandbox is not None else None
+    sandbox = sandbox_settings(spec.sandbox, spec) if spec.sandbox is not None else None
     system_prompt: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
     if spec.system_prompt_append:
         system_prompt["append"] = spec.system_prompt_append

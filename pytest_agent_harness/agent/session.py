@@ -46,6 +46,8 @@ class SessionSpec:
     max_budget_usd: float | None = None
     sandbox: SandboxConfig | None = None
     """The OS sandbox for Bash; None runs it unsandboxed."""
+    deny_write: tuple[Path, ...] = ()
+    """Paths inside the writable project that the sandboxed shell must not write."""
     env: Mapping[str, str] = field(default_factory=dict)
     guards: tuple[ToolGuard, ...] = ()
 

@@ -13,9 +13,10 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from ..envvars import SECRET_VARIABLES
+from ..files import open_append
 from .session import SessionEvent
 
 REDACTED = "[REDACTED]"
@@ -77,8 +78,7 @@ class Transcript:
     def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         self.path = path
         self.redactor = redactor or Redactor()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle: IO[str] | None = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        self._handle: BinaryIO | None = open_append(path)
 
     def write(self, event: SessionEvent) -> None:
         if self._handle is None:
@@ -91,7 +91,8 @@ class Transcript:
             "is_error": event.is_error,
             "data": dict(event.data),
         }
-        self._handle.write(json.dumps(self.redactor.value(record), default=str) + "\n")
+        line = json.dumps(self.redactor.value(record), default=str) + "\n"
+        self._handle.write(line.encode("utf-8"))
         self._handle.flush()
 
     def close(self) -> None:

@@ -9,8 +9,11 @@ and commits the result.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,6 +119,7 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
     display.line(f"Demo project: {project_dir} (the pytest-refactor example)")
     with (
         tempfile.TemporaryDirectory(prefix="agent-harness-demo-home-") as home,
+        _state_dir_in(Path(home) / "state"),
         ScriptedModel(demo_script(project_dir)) as model,
     ):
         env = model.env(config_dir=layout.claude_config_dir, home=Path(home))
@@ -126,3 +130,17 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
         )
         result = Runner(config, display, plugins=plugins, extra_env=env).run()
     return result.exit_code
+
+
+@contextlib.contextmanager
+def _state_dir_in(path: Path) -> Iterator[None]:
+    """The demo is throwaway: its baseline copy goes to a temporary state dir, not the user's."""
+    before = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["XDG_STATE_HOME"]
+        else:
+            os.environ["XDG_STATE_HOME"] = before

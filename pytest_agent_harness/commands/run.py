@@ -7,15 +7,24 @@ from pathlib import Path
 
 
 def run_harness(
-    project_dir: Path, harness_dir: Path | None, overrides: Mapping[str, object]
+    project_dir: Path,
+    harness_dir: Path | None,
+    overrides: Mapping[str, object],
+    *,
+    trust_config: bool = False,
 ) -> int:
-    """Build the run's plugins, load its config and run sessions until a stop; the exit code."""
+    """Build the run's plugins, load its config, check it is trusted, and run sessions until a
+    stop; the exit code. ``trust_config`` accepts a config changed since it was trusted."""
     from ..config import load_config
     from ..plugins import load_plugins
     from ..run.loop import Runner
+    from ..trust import check
 
     plugins = load_plugins()
     config = load_config(
         project_dir, harness_dir, overrides=overrides, tracker_types=plugins.tracker_types()
     )
+    notice = check(config.layout, accept=trust_config)
+    if notice:
+        print(notice)
     return int(Runner(config, plugins=plugins).run().exit_code)

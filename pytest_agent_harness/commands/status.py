@@ -14,15 +14,27 @@ from ..errors import ExitCode
 from ..layout import Layout
 
 
-def run_status(layout: Layout, *, check: bool, as_json_output: bool, junit_xml: Path | None) -> int:
+def run_status(
+    layout: Layout,
+    *,
+    check: bool,
+    as_json_output: bool,
+    junit_xml: Path | None,
+    trust_config: bool = False,
+) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
     from ..run.report import as_json, markdown, measure
+    from ..trust import check as check_trust
 
     plugins = load_plugins()
     config = load_config(
         layout.project_dir, layout.harness_dir, tracker_types=plugins.tracker_types()
     )
+    # The tracker may run the config's pytest command: only a trusted config gets that far.
+    notice = check_trust(config.layout, accept=trust_config)
+    if notice and not as_json_output:
+        print(notice)
     progress, ledger = measure(config, plugins)
     if as_json_output:
         print(json.dumps(as_json(progress, ledger), indent=2))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .loader import load_config
 from .model import (
+    DEFAULT_DENY_READ,
     DEFAULT_TOOLS,
     EVIDENCE_KINDS,
     KNOWN_TOOLS,
@@ -18,6 +19,7 @@ from .model import (
     ErrorRecoveryConfig,
     ExtraValidator,
     GitConfig,
+    GitPolicyConfig,
     InitFile,
     McpRestriction,
     McpServer,
@@ -30,6 +32,7 @@ from .model import (
 )
 
 __all__ = [
+    "DEFAULT_DENY_READ",
     "DEFAULT_TOOLS",
     "EVIDENCE_KINDS",
     "KNOWN_TOOLS",
@@ -41,6 +44,7 @@ __all__ = [
     "ErrorRecoveryConfig",
     "ExtraValidator",
     "GitConfig",
+    "GitPolicyConfig",
     "InitFile",
     "McpRestriction",
     "McpServer",

@@ -213,8 +213,8 @@ class _Loader:
     def _server(self, values: dict[str, Any], key: str, raw: Mapping[str, Any]) -> None:
         """Only the keys of the server's type, with ``${VAR}`` expanded; a url that is one."""
         kind = values["type"]
-        own = ("command", "args", "env") if kind == "stdio" else ("url", "headers")
-        for name in ("command", "args", "env", "url", "headers"):
+        own = ("command", "args", "env", "pass_env") if kind == "stdio" else ("url", "headers")
+        for name in ("command", "args", "env", "pass_env", "url", "headers"):
             if name in raw and name not in own:
                 self.problem(f"{key}.{name}", f"is not used by a '{kind}' server; remove it")
         expand = self._expand

@@ -39,6 +39,17 @@ DEFAULT_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep", "Bash")
 PERMISSION_MODES = ("acceptEdits", "bypassPermissions", "plan", "default")
 EVIDENCE_KINDS = ("field", "junit", "pytest")
 SERVER_TYPES = ("stdio", "sse", "http")
+DEFAULT_DENY_READ = (
+    "~/.claude",
+    "~/.claude.json",
+    "~/.ssh",
+    "~/.aws",
+    "~/.config/gcloud",
+    "~/.git-credentials",
+    "~/.netrc",
+    "~/.config/gh",
+)
+"""Credential stores no session needs to read; the harness's own CLI config dir is added."""
 DEFAULT_AUTHOR = "agent-harness <agent-harness@localhost>"
 CHMOD_MODE = r"^([0-7]{3,4}|[ugoa]*[-+=][rwxXst]+)$"
 
@@ -74,6 +85,11 @@ class McpServer:
     env: Mapping[str, str] = key({}, "table[str]", help="Extra environment for it (stdio).")
     url: str | None = key(None, help="The http:// or https:// address (sse, http).")
     headers: Mapping[str, str] = key({}, "table[str]", help="Request headers (sse, http).")
+    pass_env: tuple[str, ...] = key(
+        (),
+        "list[str]",
+        help="Secret variables it needs from the environment (stdio); others are withheld.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,12 +109,14 @@ class SandboxConfig:
         True, "bool", help="Sandboxed Bash calls need no permission prompt."
     )
     fail_if_unavailable: bool = key(
-        False, "bool", help="Refuse to start a session when the sandbox cannot run."
+        True, "bool", help="Refuse to run when the sandbox cannot (false: run Bash unsandboxed)."
     )
     allowed_domains: tuple[str, ...] = key(
         (), "list[str]", help="Hosts sandboxed commands may reach."
     )
-    deny_read: tuple[str, ...] = key((), "list[str]", help="Paths sandboxed commands may not read.")
+    deny_read: tuple[str, ...] = key(
+        DEFAULT_DENY_READ, "list[str]", help="Paths sandboxed commands may not read."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +154,15 @@ class McpRestriction:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GitPolicyConfig:
+    agent_writes: bool = key(
+        False,
+        "bool",
+        help="Let the agent add, commit, branch and stash; by default its git is read-only.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class SecurityConfig:
     permission_mode: str = key(
         "acceptEdits",
@@ -149,6 +176,7 @@ class SecurityConfig:
         SandboxConfig, help="The CLI's OS sandbox for Bash (needs bwrap and socat on Linux)."
     )
     bash: BashConfig = table(BashConfig, help="What the agent may run through Bash.")
+    git: GitPolicyConfig = table(GitPolicyConfig, help="What the agent's git may do.")
     tool_restrictions: Mapping[str, McpRestriction] = named(
         McpRestriction,
         toml="mcp.tool_restrictions",

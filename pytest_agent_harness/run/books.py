@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import LockError, StateError
-from ..files import write_atomic
+from ..files import open_append, read_bytes, read_text, write_atomic
 from ..layout import Layout
 from .recovery import OutcomeClass, describe_error
 
@@ -53,6 +53,10 @@ class LedgerEntry(TypedDict, total=False):
     api_retries: list[dict[str, Any]]
     commit: str | None
     denials: list[str]
+    tampered: list[str]
+    """Protected files the session changed (restored by the harness)."""
+    sandbox: str
+    """How Bash ran: "on", "off" (the config says so) or "unavailable" (bwrap missing)."""
 
 
 @dataclass(kw_only=True)
@@ -127,13 +131,13 @@ class StateStore:
     def load(self) -> RunState:
         """The saved state; a corrupt file is moved aside and rebuilt from the ledger."""
         try:
-            text = self.state_path.read_text(encoding="utf-8")
+            raw = read_bytes(self.state_path)
         except FileNotFoundError:
             return self.rebuild_from_ledger() if self.ledger_path.exists() else RunState()
         except OSError as exc:
             raise StateError(self.state_path, f"cannot be read ({exc.strerror})") from exc
         try:
-            return RunState.from_json(json.loads(text))
+            return RunState.from_json(json.loads(raw.decode("utf-8")))
         except (ValueError, TypeError, AttributeError) as exc:
             aside = self._layout.corrupt_state(int(time.time()))
             os.replace(self.state_path, aside)
@@ -157,7 +161,7 @@ class StateStore:
     def ledger(self) -> list[LedgerEntry]:
         """Every complete ledger line; a line torn by a kill is skipped."""
         try:
-            lines = self.ledger_path.read_text(encoding="utf-8").splitlines()
+            lines = read_text(self.ledger_path).splitlines()
         except FileNotFoundError:
             return []
         except (OSError, UnicodeDecodeError) as exc:
@@ -172,9 +176,8 @@ class StateStore:
 
     def append_ledger(self, entry: LedgerEntry) -> None:
         """Append one line and fsync it: the ledger is the record a broken state is rebuilt from."""
-        self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(entry, sort_keys=True) + "\n"
-        with open(self.ledger_path, "a+b") as handle:
+        with open_append(self.ledger_path) as handle:
             # A kill mid-append can leave a torn last line: start ours on a fresh one.
             handle.seek(0, os.SEEK_END)
             if handle.tell() > 0:
@@ -214,6 +217,8 @@ class SessionRecord:
     before: Progress
     after: Progress
     commit: str | None = None
+    sandbox: str = "on"
+    tampered: tuple[str, ...] = ()
 
 
 def _count(state: RunState, done: SessionRecord) -> None:
@@ -272,6 +277,8 @@ def _ledger_entry(state: RunState, done: SessionRecord) -> LedgerEntry:
         "api_retries": [dict(retry) for retry in outcome.retries],
         "commit": done.commit,
         "denials": list(outcome.denials),
+        "sandbox": done.sandbox,
+        "tampered": list(done.tampered),
     }
 
 

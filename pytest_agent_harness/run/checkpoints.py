@@ -2,6 +2,8 @@
 after, the work of a session that was cut off, and the harness's own committed files.
 
 A failed commit (a hook said no) is reported and the run goes on: the work stays in the tree.
+Every git call carries the guard recorded at the start of the run, so a program planted in the
+repository's config is refused and changed hooks are skipped (``gitops.GitGuard``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..files import remove_stale_temp_files
 if TYPE_CHECKING:
     from ..agent.display import Display
     from ..config import Config
+    from ..gitops import GitGuard
     from ..trackers.base import Progress
     from .books import StateStore
 
@@ -25,6 +28,7 @@ class Checkpoints:
         self.config = config
         self.layout = config.layout
         self.display = display
+        self.guard: GitGuard | None = None
 
     def prepare(self) -> None:
         """Before any session: clear what a killed run left, ignore runtime files, check git."""
@@ -38,6 +42,7 @@ class Checkpoints:
             layout.gitignore.write_text(layout.gitignore_text(), encoding="utf-8")
         for message in gitops.preflight(layout.project_dir).messages:
             self.display.line(message)
+        self.guard = gitops.GitGuard.record(layout.project_dir)
 
     def copy_init_files(self) -> None:
         for init_file in self.config.init_files:
@@ -52,7 +57,11 @@ class Checkpoints:
         """Record the whole working tree before the agent touches it."""
         from .. import gitops
 
-        return gitops.snapshot(self.layout.project_dir, session, self.config.git.author)
+        commit = gitops.snapshot(
+            self.layout.project_dir, session, self.config.git.author, guard=self.guard
+        )
+        self._warnings()
+        return commit
 
     def commit_session(
         self, snapshot: str, session: int, phase: str, progress: Progress
@@ -67,8 +76,9 @@ class Checkpoints:
             f"{progress.passing}/{progress.total} passing"
         )
         result = gitops.checkpoint(
-            self.layout.project_dir, snapshot, message, self.config.git.author
+            self.layout.project_dir, snapshot, message, self.config.git.author, guard=self.guard
         )
+        self._warnings()
         if result.error:
             self.display.warn(f"checkpoint commit failed ({result.error}); the work is kept")
         elif result.commit:
@@ -85,7 +95,10 @@ class Checkpoints:
         from .. import gitops
 
         message = f"agent-harness: session {session} (cut off): its changes, recovered"
-        result = gitops.recover(self.layout.project_dir, session, message, self.config.git.author)
+        result = gitops.recover(
+            self.layout.project_dir, session, message, self.config.git.author, guard=self.guard
+        )
+        self._warnings()
         if result.error:
             self.display.warn(f"could not commit session {session}'s work ({result.error})")
         elif result.commit:
@@ -106,10 +119,17 @@ class Checkpoints:
             for path in self.layout.committed_files
             if path.exists() and root in path.parents
         ]
-        changed = gitops.changed_since_head(root)
+        changed = gitops.changed_since_head(root, guard=self.guard)
         wanted = [p for p in candidates if changed is None or p in changed]
         if wanted:
             message = f"agent-harness: baseline, {progress.summary()}"
-            result = gitops.commit_paths(root, wanted, message, self.config.git.author)
+            result = gitops.commit_paths(
+                root, wanted, message, self.config.git.author, guard=self.guard
+            )
             if result.error:
                 self.display.warn(f"could not commit the harness's files ({result.error})")
+        self._warnings()
+
+    def _warnings(self) -> None:
+        for warning in self.guard.take_warnings() if self.guard else ():
+            self.display.warn(warning)

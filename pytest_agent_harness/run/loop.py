@@ -8,16 +8,20 @@ moment resumes at the next session number.
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..agent.display import Display
 from ..agent.session import EventSink, SessionEvent, SessionOutcome, SessionSpec
 from ..agent.transcript import Transcript
-from ..errors import ExitCode
-from ..security.guards import build_guards
+from ..errors import ExitCode, SandboxUnavailable
+from ..security.guards import audited_paths, build_guards, sandbox_deny_write
 from ..trackers.base import Progress
+from .audit import ProtectedFiles
 from .books import RunState, SessionRecord, StateStore, run_lock
 from .checkpoints import Checkpoints
 from .phases import select_phase, why_none_eligible
@@ -26,12 +30,22 @@ from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify
 from .report import RunResult, final_summary
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..config import Config, Phase
     from ..plugins import Plugins
+
+
+def sandbox_missing() -> str:
+    """What the CLI's OS sandbox lacks here ('' when it can run; macOS has its own)."""
+    if sys.platform == "darwin":
+        return ""
+    return " and ".join(tool for tool in ("bwrap", "socat") if shutil.which(tool) is None)
+
 
 SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
 
 WAIT_REPORT_SECONDS = 30.0
+CLI_SANDBOX_PIN = ".claude-sandbox-noreplace"
+"""A file the CLI's sandbox itself keeps in ``.git/info`` (not the agent's doing)."""
 
 
 class Runner:
@@ -61,9 +75,11 @@ class Runner:
         self.git = Checkpoints(config, self.display)
         self.tracker = plugins.make_tracker(config)
         self.progress = Progress()
+        self.sandbox = "on"
 
     def run(self) -> RunResult:
         with run_lock(self.config.layout):
+            self.sandbox = self._check_sandbox()
             self.git.prepare()
             state = self.store.load()
             for warning in self.store.warnings:
@@ -79,6 +95,30 @@ class Runner:
                 )
             final_summary(self.display, state, result, self.config.post_run_instructions)
             return result
+
+    def _check_sandbox(self) -> str:
+        """Fail closed when the sandbox is required and cannot run; say loudly when it is off."""
+        sandbox = self.config.security.sandbox
+        if not sandbox.enabled:
+            self.display.warn(
+                "the OS sandbox is OFF ([security.sandbox] enabled = false): the agent's Bash "
+                "runs with your privileges; every session records sandbox: off in the ledger"
+            )
+            return "off"
+        missing = sandbox_missing()
+        if not missing:
+            return "on"
+        if sandbox.fail_if_unavailable:
+            raise SandboxUnavailable(
+                f"the OS sandbox needs {missing}, which is not installed; install it "
+                "(apt-get install bubblewrap socat) or, to run Bash unsandboxed, set "
+                f"[security.sandbox] enabled = false in {self.config.path}"
+            )
+        self.display.warn(
+            f"the OS sandbox cannot run ({missing} not installed) and "
+            "[security.sandbox] fail_if_unavailable = false: Bash runs UNSANDBOXED"
+        )
+        return "unavailable"
 
     def _loop(self, state: RunState) -> RunResult:
         config = self.config
@@ -104,21 +144,7 @@ class Runner:
             iterations += 1
             state.session += 1
             self.store.save(state)  # a kill from here on resumes at the next number
-            snapshot = self.git.snapshot(state.session)
-            before = progress
-            outcome, cls = self._session(state, phase.name, phase.prompt, before)
-            progress = self.progress = self.tracker.evaluate()
-            commit = self.git.commit_session(snapshot, state.session, phase.name, progress)
-            done = SessionRecord(
-                phase=phase.name,
-                run_once=phase.run_once,
-                outcome=outcome,
-                cls=cls,
-                before=before,
-                after=progress,
-                commit=commit,
-            )
-            self.store.record(state, done)
+            outcome, cls, progress = self._run_one(state, phase, progress)
             self.display.session_summary(outcome, cls.value, progress.summary())
             self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
             if cls is OutcomeClass.INTERRUPTED:
@@ -140,6 +166,53 @@ class Runner:
                 self._wait(delay, f"Error {state.consecutive_errors} in a row: retrying")
             elif not last:
                 self._wait(config.auto_continue_delay, "Next session")
+
+    def _run_one(
+        self, state: RunState, phase: Phase, before: Progress
+    ) -> tuple[SessionOutcome, OutcomeClass, Progress]:
+        """One session with everything around it: snapshot, audit, evidence, commit, books."""
+        snapshot = self.git.snapshot(state.session)
+        audit = self._audit(state.session)
+        outcome, cls = self._session(state, phase.name, phase.prompt, before)
+        tampered = self._tampered(audit)
+        progress = self.progress = self.tracker.evaluate()
+        if tampered:
+            warning = f"tampering: the session changed protected files: {', '.join(tampered)}"
+            self.display.warn(warning + " (restored)")
+            progress = replace(progress, warnings=(*progress.warnings, warning))
+        commit = self.git.commit_session(snapshot, state.session, phase.name, progress)
+        done = SessionRecord(
+            phase=phase.name,
+            run_once=phase.run_once,
+            outcome=outcome,
+            cls=cls,
+            before=before,
+            after=progress,
+            commit=commit,
+            sandbox=self.sandbox,
+            tampered=tampered,
+        )
+        self.store.record(state, done)
+        return outcome, cls, progress
+
+    def _audit(self, session: int) -> ProtectedFiles:
+        """A record of the protected set (the repository's config, hooks and refs, not its
+        objects) taken right before a session; the CLI's own dir and the transcript are the
+        harness's to write meanwhile."""
+        layout = self.config.layout
+        roots = audited_paths(self.config)
+        skip = {layout.claude_config_dir, layout.session_log(session)}
+        layout.logs_dir.mkdir(parents=True, exist_ok=True)  # the transcript's folder
+        return ProtectedFiles(roots, lambda p: p in skip or p.name == CLI_SANDBOX_PIN)
+
+    def _tampered(self, audit: ProtectedFiles) -> tuple[str, ...]:
+        """Put back what the session changed in the protected set; the paths it changed."""
+        changed = audit.changes()
+        audit.restore(changed)
+        root = self.config.project_dir
+        return tuple(
+            p.relative_to(root).as_posix() if root in p.parents else str(p) for p in changed
+        )
 
     def _before_session(
         self, state: RunState, iterations: int, progress: Progress
@@ -280,6 +353,7 @@ class Runner:
             },
             max_turns=config.max_turns,
             sandbox=sandbox if sandbox.enabled else None,
+            deny_write=sandbox_deny_write(config),
         )
 
     def _wait(self, seconds: float, reason: str) -> None:

@@ -5,12 +5,13 @@ command and process substitutions, expanding heredocs, loops, conditionals, func
 have an allowed, literal name. Anything the walk cannot prove safe is denied: parse errors,
 names built from expansions or escapes, ``eval``/``exec``/``source`` and friends, expansions
 that run code (``${x@P}``), arithmetic on variables (bash evaluates ``a[$(cmd)]`` there), and
-writes outside the project through redirections. Wrappers (``env``, ``timeout``, ``nice``,
+writes outside the project or into its protected set, through redirections or a program's
+own file arguments (``cp``, ``tee``, ``ln``, ...). Wrappers (``env``, ``timeout``, ``nice``,
 ``nohup``, ``stdbuf``, ``xargs``) and ``sh -c``/``bash -c`` are checked on what they run.
 
 This module parses and walks the tree; the checks it applies live beside it: ``programs``
 (a command's argv), ``constructs`` (expansions, arithmetic, tests, declarations) and
-``redirects`` (where writes go).
+``redirects`` and ``writers`` (where writes go).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class BashPolicy:
     project_dir: Path
     writable_paths: tuple[str, ...] = ("./**",)
     protected: tuple[Path, ...] = ()
+    git_writes: bool = True
+    """Whether the agent's git may change the repository (add, commit, branch, stash...)."""
     extra_check: Callable[[Sequence[str], BashPolicy], Decision | None] | None = field(
         default=None, compare=False
     )

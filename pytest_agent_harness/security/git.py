@@ -136,8 +136,13 @@ def _options(subcommand: str, args: Sequence[str]) -> tuple[set[str], list[str]]
     return opts, rest
 
 
-def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
-    """Allow or deny one git invocation; the project's repository, where known, names branches."""
+def check_git(
+    argv: Sequence[str], project_dir: Path | None = None, *, writes: bool = True
+) -> Decision:
+    """Allow or deny one git invocation; the project's repository, where known, names branches.
+
+    ``writes=False`` allows only what reads the repository (status, diff, log, ...).
+    """
     repo = project_dir
     args = list(argv[1:])
     i = 0
@@ -188,15 +193,22 @@ def check_git(argv: Sequence[str], project_dir: Path | None = None) -> Decision:
             return deny("git-runs-programs", f"git {sub} {arg} runs another program; drop it")
         if name == "--output" or (sub == "archive" and short and "o" in arg):
             return deny("git-writes-files", f"git {sub} {arg} writes over a file; drop it")
-    return _subcommand(sub, rest, repo)
+    return _subcommand(sub, rest, repo, writes)
 
 
-def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
+def _subcommand(sub: str, rest: list[str], repo: Path | None, writes: bool) -> Decision:
     opts, plain = _options(sub, rest)
     why = destructive(sub, rest, opts, plain, repo)
     if why:
         return deny(
             "git-destructive", f"git {sub}: {why}. It could destroy work; it is not allowed"
+        )
+    if not writes and (why := _changes_repository(sub, opts, plain)):
+        return deny(
+            "git-read-only",
+            f"git {sub}: {why}. The harness commits your work after each session, so git is "
+            "read-only here (status, diff, log, show, ...); a project lets the agent write "
+            "with `[security.git] agent_writes = true`",
         )
     if sub in READ_ONLY or sub in EVERYDAY or sub in LONG_OPTIONS or sub in (
         "switch", "checkout", "stash", "restore", "worktree", "remote", "config", "submodule",
@@ -207,3 +219,38 @@ def _subcommand(sub: str, rest: list[str], repo: Path | None) -> Decision:
         "git-unknown-subcommand",
         f"git {sub}: not a subcommand the policy knows (aliases are not allowed)",
     )
+
+
+LISTS = frozenset({"--list", "-l", "--contains", "--no-contains", "--merged", "--no-merged",
+                   "--points-at"})  # fmt: skip
+"""Options that make ``branch``/``tag`` words patterns or commits to list by, not names."""
+LISTING = {
+    "branch": LISTS | {"--all", "-a", "--remotes", "-r", "--show-current", "--verbose", "-v",
+                       "--sort", "--format", "--color", "--no-color", "--column", "--no-column",
+                       "--abbrev", "--no-abbrev", "--ignore-case", "-i", "--quiet", "-q"},
+    "tag": LISTS | {"-n", "--sort", "--format", "--color", "--no-color", "--column",
+                    "--no-column", "--ignore-case", "-i", "--omit-empty"},
+}  # fmt: skip
+"""The options of a ``branch``/``tag`` call that only lists (any other may create or change)."""
+READS_WHEN = {
+    "stash": ("list", "show"),
+    "worktree": ("list",),
+    "notes": ("list", "show"),
+}
+"""Subcommands that read only with one of these first words (``notes`` alone lists too)."""
+
+
+def _changes_repository(sub: str, opts: set[str], plain: list[str]) -> str:
+    """Why an allowed call changes the repository, the index or the working tree; "" when it
+    only reads. (``config`` and ``remote`` writes are denied whatever the mode.)"""
+    if sub in READ_ONLY or sub in ("config", "remote", "reflog", "archive"):
+        return ""
+    if sub in LISTING:
+        if opts <= LISTING[sub] and (not plain or opts & LISTS):
+            return ""
+        return f"with a name (or these options) it creates, moves or deletes a {sub}"
+    if sub in READS_WHEN and (
+        (plain[:1] and plain[0] in READS_WHEN[sub]) or (sub == "notes" and not plain)
+    ):
+        return ""
+    return "it changes the repository, the index, the working tree or a remote"

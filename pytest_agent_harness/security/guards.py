@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..agent.session import ToolGuard
@@ -17,22 +18,49 @@ if TYPE_CHECKING:
 FILE_TOOLS = "Read|Write|Edit|MultiEdit|NotebookEdit|Glob|Grep"
 
 
-def protected_paths(config: Config) -> tuple[str, ...]:
-    """What the agent may never write: the harness dir, and an evidence-checked tracker file."""
-    protected = [str(path) for path in config.layout.protected]
+def protected_paths(config: Config) -> tuple[Path, ...]:
+    """What the agent may never write: the layout's protected set, and an evidence-checked
+    tracker file once it exists (the initializer writes it; from then on it is the record)."""
     tracking = config.tracking
+    extra = []
     if tracking.type == "json_checklist" and tracking.evidence != "field":
         tracker_file = config.project_dir / tracking.file
-        if tracker_file.exists():  # the initializer writes it; from then on it is the record
-            protected.append(str(tracker_file))
-    return tuple(protected)
+        if tracker_file.exists():
+            extra.append(tracker_file)
+    return config.layout.protected(*extra)
+
+
+GIT_KEPT = ("config", "hooks", "info", "refs/agent-harness")
+"""What of the repository stays out of reach even of an agent allowed to commit."""
+GIT_AUDITED = ("config", "hooks", "info", "refs", "packed-refs", "HEAD", "logs")
+"""What of a read-only repository the session audit compares: all but objects and the index."""
+
+
+def _with_git(config: Config, names: tuple[str, ...]) -> tuple[Path, ...]:
+    git_dir = config.layout.git_dir
+    others = tuple(p for p in protected_paths(config) if p != git_dir)
+    return others + tuple(git_dir / name for name in names)
+
+
+def sandbox_deny_write(config: Config) -> tuple[Path, ...]:
+    """What the OS sandbox keeps read-only inside the project: the protected set, except that an
+    agent allowed to commit (``security.git.agent_writes``) may write the repository through git,
+    all but its config, hooks, info and the harness's own refs."""
+    if not config.security.git.agent_writes:
+        return protected_paths(config)
+    return _with_git(config, GIT_KEPT)
+
+
+def audited_paths(config: Config) -> tuple[Path, ...]:
+    """What the session audit compares before and after each session (files, not objects)."""
+    return _with_git(config, GIT_KEPT if config.security.git.agent_writes else GIT_AUDITED)
 
 
 def build_guards(config: Config, plugins: Plugins) -> tuple[ToolGuard, ...]:
     """The file, Bash and MCP guards; plugins get a say on every allowed command."""
     from .paths import resolve
 
-    protected = tuple(resolve(p, config.project_dir) for p in protected_paths(config))
+    protected = tuple(resolve(str(p), config.project_dir) for p in protected_paths(config))
     policy = PathPolicy(
         project_dir=config.project_dir,
         allowed_paths=config.security.allowed_paths,
@@ -52,6 +80,7 @@ def build_guards(config: Config, plugins: Plugins) -> tuple[ToolGuard, ...]:
         project_dir=config.project_dir,
         writable_paths=config.security.allowed_paths,
         protected=protected,
+        git_writes=config.security.git.agent_writes,
         extra_check=lambda argv, policy: run_validators(
             argv, policy, bash.extra_validators, plugins.validate_command
         ),

@@ -2,9 +2,10 @@
 
 A name must be allowed and never one of the builtins that evaluate code; some programs have
 their arguments checked too: git by the git policy, wrappers (``env``, ``timeout``, ``xargs``,
-...) on the command they run, ``find`` without actions, ``cd`` into the project, and shells on
-their options. A shell's ``-c`` script is not parsed here: ``check_program`` returns it for the
-walk to check like any other script.
+...) on the command they run, ``find`` without actions, ``cd`` into the project but not into
+its protected set, programs that write files on their file arguments (``writers``), and
+shells on their options. A shell's ``-c`` script is not parsed here: ``check_program``
+returns it for the walk to check like any other script.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .denial import Denied, no
 from .git import check_git
 from .paths import resolve
 from .wrappers import WRAPPERS, XARGS_REFUSES, WrapperError, wrapped_command
+from .writers import CHECKED_WRITERS, check_writes
 
 if TYPE_CHECKING:
     from .bash import BashPolicy
@@ -50,6 +52,7 @@ def check_program(argv: Argv, policy: BashPolicy) -> InnerScript | None:
         verdict = policy.extra_check([a or "" for a in argv], policy)
         if verdict is not None and not verdict.allowed:
             raise Denied(verdict)
+    check_writes(base, argv, policy.paths)
     if base in SHELLS:
         return _shell(base, argv)
     if base in WRAPPERS:
@@ -58,7 +61,7 @@ def check_program(argv: Argv, policy: BashPolicy) -> InnerScript | None:
         _git(argv, policy)
     elif base == "find":
         _find(argv)
-    elif base == "cd":
+    elif base in ("cd", "pushd"):
         _cd(argv, policy)
     elif base == "read":
         for word in argv[1:]:
@@ -93,7 +96,7 @@ def _allowed_name(argv: Argv, policy: BashPolicy) -> str:
 def _git(argv: Argv, policy: BashPolicy) -> None:
     if any(a is None for a in argv):
         raise no("dynamic-args", "git arguments must be literal words here")
-    verdict = check_git([a or "" for a in argv], policy.project_dir)
+    verdict = check_git([a or "" for a in argv], policy.project_dir, writes=policy.git_writes)
     if not verdict.allowed:
         raise Denied(verdict)
 
@@ -108,13 +111,21 @@ def _find(argv: Argv) -> None:
 
 
 def _cd(argv: Argv, policy: BashPolicy) -> None:
+    """Into the project only, and never into a protected directory: a later relative
+    redirection (``cd .git && echo x >> config``) would land inside it unseen."""
+    name = argv[0]
     target = argv[1] if len(argv) > 1 else None
-    if (
-        target is None
-        or target.startswith(("-", "~"))
-        or not policy.paths.allows(resolve(target, policy.project_dir))
-    ):
-        raise no("cd-outside", "cd may only go to a literal directory inside the project")
+    if target is None or target.startswith(("-", "~", "+")) or len(argv) > 2:
+        raise no("cd-outside", f"{name} may only go to a literal directory inside the project")
+    path = resolve(target, policy.project_dir)
+    if not policy.paths.allows(path):
+        raise no("cd-outside", f"{name} may only go to a literal directory inside the project")
+    if policy.paths.is_protected(path):
+        raise no(
+            "protected-path",
+            f"{name} {target}: that directory belongs to the harness or the repository; work "
+            "from the project and read its files by path (cat .git/config)",
+        )
 
 
 def _shell(base: str, argv: Argv) -> InnerScript | None:
@@ -157,7 +168,7 @@ def _wrapper(base: str, argv: Argv, policy: BashPolicy) -> InnerScript | None:
     if base == "xargs":
         rest = rest or ["echo"]
         program = (rest[0] or "").rsplit("/", 1)[-1]
-        if program in WRAPPERS.keys() | SHELLS | XARGS_REFUSES | VALIDATED:
+        if program in WRAPPERS.keys() | SHELLS | XARGS_REFUSES | VALIDATED | CHECKED_WRITERS:
             raise no(
                 "xargs-arguments",
                 f"xargs would give {program} arguments the policy never sees; "

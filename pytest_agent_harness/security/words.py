@@ -17,9 +17,12 @@ DANGEROUS_VARIABLES = frozenset(
     {"PATH", "HOME", "CDPATH", "OLDPWD", "PS0", "PS1", "PS2", "PS3", "PS4",
      "PROMPT_COMMAND", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "BASH_XTRACEFD",
      "BASH_LOADABLES_PATH", "EXECIGNORE", "XDG_CONFIG_HOME", "PAGER", "EDITOR", "VISUAL",
-     "LESSOPEN", "LESSCLOSE", "NODE_OPTIONS", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT"}
+     "LESSOPEN", "LESSCLOSE", "NODE_OPTIONS", "PYTHONSTARTUP", "PERL5OPT", "RUBYOPT",
+     "TAR_OPTIONS", "UNZIP", "UNZIPOPT", "ZIPOPT", "GZIP", "BZIP", "BZIP2", "XZ_OPT",
+     "XZ_DEFAULTS", "TMPDIR"}
 )  # fmt: skip
-"""Variables through which a shell or the programs it starts find and run other code."""
+"""Variables through which a shell or the programs it starts find and run other code, and
+those that give a program options its command line does not show (``TAR_OPTIONS``)."""
 DANGEROUS_PREFIXES = ("LD_", "GIT_", "BASH_FUNC_")
 
 

@@ -1,8 +1,9 @@
 """The tamper baseline: what the work looked like the first time the harness measured it.
 
-Kept in the harness dir (harness-owned, out of the agent's reach). Checklist
-items are kept whole, so an edited or removed item can be put back; tests are kept by id with
-their first status, so a vanished or newly skipped test is noticed.
+Kept twice: in the harness dir (committed with the project) and in the user's state dir, out of
+the agent's reach, which the first is checked against. Checklist items are kept whole, so an
+edited or removed item can be put back; tests are kept by id with their first status, so a
+vanished or newly skipped test is noticed.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..errors import PlantedLinkError
+from ..files import read_text, write_atomic
 from ..layout import Layout
 
 
@@ -30,12 +33,41 @@ class Baseline:
     """The checklist as first seen (None until it existed)."""
     tests: dict[str, str] = field(default_factory=dict)
     """Test id to its status when first seen."""
+    tampered: str = ""
+    """Why the project's copy cannot be believed (it differs from the harness's own), or ''."""
 
     @classmethod
-    def load(cls, layout: Layout) -> Baseline:
+    def load(cls, layout: Layout, *, readonly: bool = False) -> Baseline:
+        """The baseline, from the harness's own copy when there is one.
+
+        The project's ``baseline.json`` (committed, so a fresh clone has it) is checked against
+        the copy in the user's state dir: a missing, emptied or edited project copy is tampering,
+        never a new baseline, and is put back unless ``readonly``. A clone with no own copy yet
+        adopts the project's.
+        """
+        own = _read(layout.baseline_copy)
+        shown = _read(layout.baseline)
+        if own is None:
+            if shown is not None and shown.strip() and not readonly:
+                write_atomic(layout.baseline_copy, shown)
+            return cls._parse(shown)
+        baseline = cls._parse(own)
+        if shown != own:
+            what = "missing" if shown is None else "emptied" if not shown.strip() else "changed"
+            baseline.tampered = (
+                f"{layout.baseline.name} was {what} outside the harness"
+                + ("" if readonly else "; restored from the harness's own copy")
+                + " (a person accepts a new baseline with `agent-harness baseline --accept`)"
+            )
+            if not readonly:
+                write_atomic(layout.baseline, own)
+        return baseline
+
+    @classmethod
+    def _parse(cls, text: str | None) -> Baseline:
         try:
-            data = json.loads(layout.baseline.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(text or "")
+        except ValueError:
             return cls()
         if not isinstance(data, dict):
             return cls()
@@ -47,5 +79,20 @@ class Baseline:
         )
 
     def save(self, layout: Layout) -> None:
-        data = {"items": self.items, "tests": self.tests}
-        write_atomic(layout.baseline, json.dumps(data, indent=1) + "\n")
+        """Write both copies: the project's and the harness's own."""
+        text = json.dumps({"items": self.items, "tests": self.tests}, indent=1) + "\n"
+        write_atomic(layout.baseline_copy, text)
+        write_atomic(layout.baseline, text)
+
+    @staticmethod
+    def discard(layout: Layout) -> None:
+        """Forget both copies, so that the next measurement is the baseline (a person's call)."""
+        for path in (layout.baseline, layout.baseline_copy):
+            path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return read_text(path)
+    except (OSError, ValueError, PlantedLinkError):
+        return None

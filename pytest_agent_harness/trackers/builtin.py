@@ -13,7 +13,7 @@ from ..markers import hookimpl
 if TYPE_CHECKING:
     from ..config import Config
     from .base import Tracker
-    from .evidence import Evidence
+    from .evidence import Evidence, PytestSandbox
 
 BUILTIN = ("json_checklist", "junit", "pytest", "notes_file", "none")
 
@@ -35,7 +35,20 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
         args=(*tracking.pytest_args, *config.pytest_selection),
         command=tracking.pytest_command,
         timeout=tracking.pytest_timeout,
+        # Built at each call: an evidence-checked checklist is protected once it exists.
+        sandbox=pytest_sandbox(config),
     )
+
+
+def pytest_sandbox(config: Config) -> PytestSandbox | None:
+    """The project's tests run in the same OS sandbox as the agent's Bash, unless it is off."""
+    from ..security.guards import protected_paths
+    from .evidence import PytestSandbox
+
+    sandbox = config.security.sandbox
+    if not sandbox.enabled:
+        return None
+    return PytestSandbox(protected=protected_paths(config), deny_read=sandbox.deny_read)
 
 
 @hookimpl

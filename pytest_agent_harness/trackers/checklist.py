@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..errors import PlantedLinkError
+from ..files import read_text, write_atomic
 from ..layout import Layout
 from .base import Item, Progress, Status
 from .baseline import Baseline, fingerprint
@@ -64,8 +65,8 @@ class ChecklistTracker:
     def _read(self) -> tuple[list[Any], str]:
         name = self.path.name
         try:
-            data: Any = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data: Any = json.loads(read_text(self.path))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, PlantedLinkError) as exc:
             return [], f"{name}: cannot be read as JSON ({exc}); fix or restore it"
         if not isinstance(data, list):
             return [], f"{name}: expected a JSON array of items"
@@ -75,12 +76,13 @@ class ChecklistTracker:
         """Take the baseline, or put back items that were removed or edited since it."""
         if self.layout is None or not data:
             return []
-        baseline = Baseline.load(self.layout)
+        baseline = Baseline.load(self.layout, readonly=readonly)
+        tampered = [baseline.tampered] if baseline.tampered else []
         if baseline.items is None:
             baseline.items = data
             if not readonly:
                 baseline.save(self.layout)
-            return []
+            return tampered
         field = self.passing_field
         current = {fingerprint(entry, field): entry for entry in data}
         changed = [
@@ -89,7 +91,7 @@ class ChecklistTracker:
             if fingerprint(entry, field) not in current
         ]
         if not changed:
-            return []
+            return tampered
         known = {fingerprint(entry, field) for entry in baseline.items}
         # Items the baseline does not know are dropped with the restore: in a session that
         # removed or reworded items, a "new" item is most likely a rewording.
@@ -97,7 +99,7 @@ class ChecklistTracker:
         data[:] = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
         if not readonly:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        warnings = [
+        warnings = tampered + [
             f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
             "restored from the baseline. Never remove or reword items."
             for index, entry in changed

@@ -3,6 +3,11 @@
 ``junit_evidence`` reads reports a runner wrote; ``pytest_evidence`` runs pytest in its own
 process group, with credentials removed from its environment and a timeout (SIGINT, then
 SIGKILL), writing JUnit XML to a file the harness owns.
+
+The project's conftest and plugins are the agent's code, so with a ``PytestSandbox`` pytest runs
+under bubblewrap (``sandbox.py``): no network, the harness dir and ``.git`` read-only except the
+report's directory, credential stores hidden, a throwaway HOME. A sandbox that cannot be made
+gives evidence that is never complete, with the fix; it never falls back to running unsandboxed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from ..envvars import INNER_RUN, without_secrets
 from ..layout import Layout
+from ..sandbox import available, bwrap_argv
 from .junit import JUnitReport, find_reports, read_junit
 
 KILL_GRACE_SECONDS = 10.0
@@ -35,6 +41,19 @@ class Evidence:
     warnings: tuple[str, ...] = ()
     completable: bool = True
     source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PytestSandbox:
+    """How the harness's own pytest run is confined.
+
+    ``protected`` paths (such as the harness dir and ``.git``) are read-only inside the writable
+    project, except the directory of the JUnit report; ``deny_read`` paths (``~`` allowed) are
+    hidden, and so is the harness's CLI config dir.
+    """
+
+    protected: tuple[Path, ...] = ()
+    deny_read: tuple[str, ...] = ()
 
 
 def junit_evidence(project_dir: Path, patterns: Sequence[str]) -> Evidence:
@@ -64,7 +83,9 @@ def pytest_evidence(
     args: Sequence[str] = (),
     command: Sequence[str] = (),
     timeout: float = 600.0,
+    sandbox: PytestSandbox | None = None,
 ) -> Evidence:
+    """Run pytest (inside ``sandbox`` when given) and read the JUnit report it wrote."""
     report_path = layout.pytest_report
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.unlink(missing_ok=True)  # never read a stale report as this run's
@@ -76,14 +97,21 @@ def pytest_evidence(
         "junit_family=xunit2",
         "-q",
     ]
-    code, output = _run(argv, layout.project_dir, timeout)
+    shown = " ".join(argv[: len(argv) - 4])
+    env = clean_environment(os.environ)
+    run = argv
+    if sandbox is not None:
+        reason = available()
+        if reason is not None:
+            return _unsandboxable(shown, reason)
+        run = sandboxed(argv, layout, sandbox, env)
+    code, output = _run(run, layout.project_dir, timeout, env)
     report = (
         read_junit([report_path])
         if report_path.exists()
         else JUnitReport(cases={}, files=(), problems=())
     )
     warnings: list[str] = []
-    shown = " ".join(argv[: len(argv) - 4])
     if code is None:
         warnings.append(f"`{shown}` did not finish within {timeout:g}s (tracking.pytest_timeout)")
     elif code in PYTEST_EXIT:
@@ -105,13 +133,53 @@ def pytest_evidence(
     )
 
 
-def _run(argv: Sequence[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
-    """Run in a new process group; on timeout SIGINT the group, then SIGKILL it."""
+def sandboxed(
+    argv: Sequence[str], layout: Layout, sandbox: PytestSandbox, env: Mapping[str, str]
+) -> list[str]:
+    """``argv`` under bubblewrap; an interpreter living under ``/tmp`` (a fresh tmpfs inside)
+    is bound in read-only so that pytest can still start."""
+    interpreter = {Path(sys.prefix), Path(sys.base_prefix), Path(argv[0]).parent}
+    under_tmp = [p for p in interpreter if p.is_absolute() and _under(p.resolve(), Path("/tmp"))]
+    return bwrap_argv(
+        argv,
+        project_dir=layout.project_dir,
+        read_only=(*under_tmp, *sandbox.protected),
+        writable=(layout.pytest_report.parent,),
+        hidden=(*sandbox.deny_read, layout.claude_config_dir),
+        env=env,
+    )
+
+
+def _under(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def _unsandboxable(shown: str, reason: str) -> Evidence:
+    warning = (
+        f"the project's tests were not run: `{shown}` must run sandboxed, but {reason} "
+        "(or set security.sandbox.enabled = false to run them unsandboxed)"
+    )
+    return Evidence(
+        report=JUnitReport(cases={}, files=(), problems=()),
+        warnings=(warning,),
+        completable=False,
+        source=shown,
+    )
+
+
+def _run(
+    argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str]
+) -> tuple[int | None, str]:
+    """Run in a new process group; on timeout SIGINT the group, then SIGKILL it.
+
+    Under bubblewrap the group is bwrap's: when it dies, ``--die-with-parent`` kills pytest,
+    and the end of its PID namespace kills everything pytest started.
+    """
     try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
-            env=clean_environment(os.environ),
+            env=dict(env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -53,7 +53,9 @@ class ResultsTracker:
             for case in cases.values()
         ]
         warnings = list(evidence.warnings)
-        baseline = Baseline.load(self.layout)
+        baseline = Baseline.load(self.layout, readonly=readonly)
+        if baseline.tampered:
+            warnings.append(baseline.tampered)
         if not baseline.tests:
             if cases and evidence.completable and not readonly:
                 baseline.tests = {case.id: baseline_status(case) for case in cases.values()}

@@ -1,8 +1,12 @@
 """Git through GitPython: preflight, safety snapshots, checkpoint commits. The only importer of git.
 
 The harness commits the work, the agent need not. It never rewrites history, forces, resets or
-cleans. Every ``Repo`` is opened in a ``with`` block so no ``git cat-file`` process outlives its
-use, and adds and commits go through ``repo.git`` so ``.gitignore`` and hooks apply.
+cleans. Every ``Repo`` is opened in a ``with`` block (``_repo``) so no ``git cat-file`` process
+outlives its use, and adds and commits go through ``repo.git`` so ``.gitignore`` applies. Every
+git process GitPython starts is hardened (``hardening``): no secrets, no system config, and
+``-c`` settings that keep repository config from running programs; the user's hooks run only
+when a ``GitGuard`` passed in has found them as they were at run start (``guard``). Nested
+repositories the agent made are never added (as gitlinks) nor entered.
 
 A safety snapshot is a commit object of the whole working tree, untracked files included, built
 in a throwaway index and kept under ``refs/agent-harness/session-N/start``: it touches neither the
@@ -12,7 +16,6 @@ relative to its snapshot, so files the user left untracked before the run stay u
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -21,11 +24,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
-from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+from git import Git, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
-from .config.model import DEFAULT_AUTHOR
-from .errors import GitStateError
+from ..config.model import DEFAULT_AUTHOR
+from ..errors import GitStateError
+from .guard import GitGuard
+from .hardening import hardened_variables, names_to_unset
+from .locks import clear_stale_locks
+
+__all__ = ["Checkpoint", "GitGuard", "Preflight", "clear_stale_locks"]
 
 REF_PREFIX = "refs/agent-harness"
 
@@ -46,10 +55,46 @@ class Checkpoint:
     """Why the commit failed (a hook said no), when it did."""
 
 
+_ENV = "/usr/bin/env" if os.path.exists("/usr/bin/env") else "env"
+GITLINK = "160000"
+
+
+class HardenedGit(Git):
+    """GitPython's runner, hardened: every git it starts (commands, ``cat-file`` batches) gets
+    the hardening variables, and the secrets and unsafe git variables of the harness's own
+    environment are taken out (``env -u``: GitPython always starts from ``os.environ``)."""
+
+    hooks: Path | None = None
+    """The hooks directory for this repository's commands; None runs none."""
+
+    def execute(self, command: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        env = {**(kwargs.pop("env", None) or {}), **hardened_variables(self.hooks)}
+        unset = names_to_unset({**os.environ, **self._environment}, keep=env)
+        prefix = [_ENV, *(word for name in unset for word in ("-u", name))] if unset else []
+        runner: Any = super().execute
+        return runner([*prefix, *command], env=env, **kwargs)
+
+
+class HardenedRepo(Repo):
+    GitCommandWrapperType = HardenedGit
+
+
 @contextmanager
-def _repo(project_dir: Path) -> Iterator[Repo]:
-    with Repo(project_dir) as repo:
+def _repo(project_dir: Path, hooks: Path | None = None) -> Iterator[Repo]:
+    """The one way to open the repository: every git command of the yielded ``Repo`` (and of
+    ``repo.git``) is hardened, and runs the hooks in ``hooks`` or none."""
+    with HardenedRepo(project_dir) as repo:
+        if isinstance(repo.git, HardenedGit):
+            repo.git.hooks = hooks
         yield repo
+
+
+def _hooks(project_dir: Path, guard: GitGuard | None) -> Path | None:
+    """Check the guard (raises when config that runs programs changed); the hooks to run."""
+    if guard is None:
+        return None
+    guard.check(project_dir)
+    return guard.hooks
 
 
 def _identity(author: str) -> dict[str, str]:
@@ -72,7 +117,7 @@ def preflight(project_dir: Path) -> Preflight:
         with _repo(project_dir) as repo:
             git_dir = Path(repo.git_dir)
     except (InvalidGitRepositoryError, NoSuchPathError):
-        Repo.init(project_dir).close()
+        HardenedRepo.init(project_dir).close()
         initialized = True
         messages.append(f"{project_dir} was not a git repository; initialised one")
         git_dir = project_dir / ".git"
@@ -100,56 +145,13 @@ def preflight(project_dir: Path) -> Preflight:
     return Preflight(initialized=initialized, branch=branch, messages=tuple(messages))
 
 
-def clear_stale_locks(git_dir: Path, project_dir: Path) -> list[str]:
-    """Remove the lock files a killed git command left, which would block every later commit.
-
-    A lock is stale when no git process is running in the repository (read from /proc). Where
-    that cannot be known, the locks stay and the message says how to remove them by hand.
-    """
-    locks = [git_dir / "index.lock", git_dir / "HEAD.lock", git_dir / "packed-refs.lock"]
-    locks = [p for p in locks if p.exists()]
-    if (git_dir / "refs").is_dir():
-        locks += sorted((git_dir / "refs").rglob("*.lock"))
-    if not locks:
-        return []
-    names = ", ".join(str(p.relative_to(git_dir)) for p in locks)
-    busy = _git_running_in(project_dir.resolve(), git_dir.resolve())
-    if busy is None or busy:
-        why = "a git command is running there" if busy else "git's activity cannot be seen here"
-        return [
-            f"{git_dir} holds lock files ({names}) and {why}; if no git command is running, "
-            "delete them or checkpoint commits will fail"
-        ]
-    for lock in locks:
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
-    return [f"removed stale lock files left by a killed git command: {names}"]
-
-
-def _git_running_in(*places: Path) -> bool | None:
-    """Whether a git process works in one of ``places``; None where /proc cannot tell."""
-    proc = Path("/proc")
-    if not (proc / "self" / "cwd").exists():
-        return None
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "git":
-                continue
-            cwd = Path(os.readlink(entry / "cwd"))
-        except OSError:
-            continue  # gone meanwhile, or not ours to read
-        if any(cwd == place or place in cwd.parents for place in places):
-            return True
-    return False
-
-
 def _tree_of_worktree(repo: Repo) -> str:
     """The tree object of the working tree as ``git add -A`` sees it, via a throwaway index.
 
     The throwaway index starts as a copy of the user's: its cached file stats let ``add -A``
     hash only what changed, where an index read from HEAD would rehash every file each time.
+    Gitlinks HEAD does not have (nested repositories the agent made) are taken out before
+    ``add -A``, which would run ``git status`` inside them, and out of what it added.
     """
     fd, index = tempfile.mkstemp(prefix="agent-harness-index-")
     os.close(fd)
@@ -161,16 +163,53 @@ def _tree_of_worktree(repo: Repo) -> str:
             shutil.copyfile(own_index, index)
         elif repo.head.is_valid():
             repo.git.read_tree("HEAD", env=env)
+        _drop_new_gitlinks(repo, env)
         repo.git.add("-A", env=env)
+        _drop_new_gitlinks(repo, env)
         return str(repo.git.write_tree(env=env))
     finally:
         if os.path.exists(index):
             os.unlink(index)
 
 
-def snapshot(project_dir: Path, session: int, author: str = DEFAULT_AUTHOR) -> str:
+def _drop_new_gitlinks(repo: Repo, env: Mapping[str, str]) -> list[str]:
+    """Remove from the index ``env`` names every gitlink HEAD does not have; return them."""
+    out = str(repo.git.ls_files("--stage", "-z", env=env))
+    links = [e.split("\t", 1)[1] for e in out.split("\0") if e.startswith(GITLINK + " ")]
+    new = sorted(set(links) - _head_gitlinks(repo, links))
+    if new:
+        repo.git.update_index("--force-remove", "--", *new, env=env)
+    return new
+
+
+def _head_gitlinks(repo: Repo, paths: Sequence[str]) -> set[str]:
+    """Which of ``paths`` are gitlinks (submodules) in HEAD."""
+    if not paths or not repo.head.is_valid():
+        return set()
+    out = str(repo.git.ls_tree("-z", "HEAD", "--", *paths))
+    entries = (e.split("\t", 1) for e in out.split("\0") if e.startswith(GITLINK + " "))
+    return {path for _, path in entries} & set(paths)
+
+
+def _without_nested_repositories(repo: Repo, root: Path, paths: Sequence[str]) -> list[str]:
+    """``paths`` less the nested repositories (a directory holding ``.git``) that are not
+    gitlinks in HEAD: adding one would commit it as a gitlink the harness then enters."""
+    nested = [p for p in paths if os.path.lexists(root / p / ".git")]
+    if not nested:
+        return list(paths)
+    dropped = set(nested) - _head_gitlinks(repo, nested)
+    return [p for p in paths if p not in dropped]
+
+
+def snapshot(
+    project_dir: Path,
+    session: int,
+    author: str = DEFAULT_AUTHOR,
+    *,
+    guard: GitGuard | None = None,
+) -> str:
     """Record the whole working tree under ``refs/agent-harness/session-N/start``."""
-    with _repo(project_dir) as repo:
+    with _repo(project_dir, _hooks(project_dir, guard)) as repo:
         tree = _tree_of_worktree(repo)
         parents = ["-p", "HEAD"] if repo.head.is_valid() else []
         commit = str(
@@ -190,21 +229,27 @@ def snapshot_ref(session: int) -> str:
     return f"{REF_PREFIX}/session-{session}/start"
 
 
-def changed_paths(project_dir: Path, since: str) -> list[str]:
+def changed_paths(project_dir: Path, since: str, *, guard: GitGuard | None = None) -> list[str]:
     """Paths whose content differs between the commit ``since`` and the working tree now."""
-    with _repo(project_dir) as repo:
+    with _repo(project_dir, _hooks(project_dir, guard)) as repo:
         return _diff_names(repo, since, _tree_of_worktree(repo))
 
 
 def recover(
-    project_dir: Path, session: int, message: str, author: str = DEFAULT_AUTHOR
+    project_dir: Path,
+    session: int,
+    message: str,
+    author: str = DEFAULT_AUTHOR,
+    *,
+    guard: GitGuard | None = None,
 ) -> Checkpoint:
     """Commit what a session that was cut off (killed) changed and HEAD does not hold yet.
 
     Its snapshot ref says where it started; paths its checkpoint already committed before the
     kill differ from the snapshot but not from HEAD, and are left alone. No ref, no work.
     """
-    with _repo(project_dir) as repo:
+    hooks = _hooks(project_dir, guard)
+    with _repo(project_dir, hooks) as repo:
         try:
             since = str(repo.git.rev_parse("--verify", "-q", snapshot_ref(session)))
         except GitCommandError:
@@ -213,7 +258,7 @@ def recover(
         changed = set(_diff_names(repo, since, tree))
         if repo.head.is_valid():
             changed &= set(_diff_names(repo, "HEAD", tree))
-    return commit_paths(project_dir, sorted(changed), message, author)
+    return _commit(project_dir, sorted(changed), message, author, hooks)
 
 
 def _diff_names(repo: Repo, since: str, tree: str) -> list[str]:
@@ -221,12 +266,13 @@ def _diff_names(repo: Repo, since: str, tree: str) -> list[str]:
     return [p for p in str(out).split("\0") if p]
 
 
-def changed_since_head(project_dir: Path) -> set[str] | None:
+def changed_since_head(project_dir: Path, *, guard: GitGuard | None = None) -> set[str] | None:
     """Paths that differ from HEAD (untracked ones included); None when there is no commit yet."""
-    with _repo(project_dir) as repo:
+    hooks = _hooks(project_dir, guard)
+    with _repo(project_dir, hooks) as repo:
         if not repo.head.is_valid():
             return None
-    return set(changed_paths(project_dir, "HEAD"))
+        return set(_diff_names(repo, "HEAD", _tree_of_worktree(repo)))
 
 
 def checkpoint(
@@ -234,38 +280,57 @@ def checkpoint(
     since: str,
     message: str,
     author: str = DEFAULT_AUTHOR,
+    *,
+    guard: GitGuard | None = None,
 ) -> Checkpoint:
     """Commit what changed since the snapshot ``since``; nothing else, and nothing if unchanged."""
-    return commit_paths(project_dir, changed_paths(project_dir, since), message, author)
+    hooks = _hooks(project_dir, guard)
+    with _repo(project_dir, hooks) as repo:
+        paths = _diff_names(repo, since, _tree_of_worktree(repo))
+    return _commit(project_dir, paths, message, author, hooks)
 
 
 def commit_paths(
-    project_dir: Path, paths: Sequence[str], message: str, author: str = DEFAULT_AUTHOR
+    project_dir: Path,
+    paths: Sequence[str],
+    message: str,
+    author: str = DEFAULT_AUTHOR,
+    *,
+    guard: GitGuard | None = None,
 ) -> Checkpoint:
     """Commit exactly these paths (relative to the project), whatever else is staged."""
-    paths = list(paths)
+    return _commit(project_dir, paths, message, author, _hooks(project_dir, guard))
+
+
+def _commit(
+    project_dir: Path, paths: Sequence[str], message: str, author: str, hooks: Path | None
+) -> Checkpoint:
     if not paths:
         return Checkpoint(commit=None, paths=())
-    with _repo(project_dir) as repo, _pathspec_file(paths) as spec:
-        env = _identity(author)
-        try:
-            repo.git.add("-A", f"--pathspec-from-file={spec}", "--pathspec-file-nul", env=env)
-            repo.git.commit(
-                "-m",
-                message,
-                f"--author={env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>",
-                "--only",
-                f"--pathspec-from-file={spec}",
-                "--pathspec-file-nul",
-                env=env,
-            )
-        except GitCommandError as exc:
-            detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
-            return Checkpoint(
-                commit=None,
-                paths=tuple(paths),
-                error=detail[-1] if detail else "git commit failed",
-            )
+    with _repo(project_dir, hooks) as repo:
+        paths = _without_nested_repositories(repo, project_dir, paths)
+        if not paths:
+            return Checkpoint(commit=None, paths=())
+        with _pathspec_file(paths) as spec:
+            env = _identity(author)
+            try:
+                repo.git.add("-A", f"--pathspec-from-file={spec}", "--pathspec-file-nul", env=env)
+                repo.git.commit(
+                    "-m",
+                    message,
+                    f"--author={env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>",
+                    "--only",
+                    f"--pathspec-from-file={spec}",
+                    "--pathspec-file-nul",
+                    env=env,
+                )
+            except GitCommandError as exc:
+                detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
+                return Checkpoint(
+                    commit=None,
+                    paths=tuple(paths),
+                    error=detail[-1] if detail else "git commit failed",
+                )
         return Checkpoint(commit=repo.head.commit.hexsha, paths=tuple(paths))
 
 
@@ -295,5 +360,6 @@ def commit_all(project_dir: Path, message: str, author: str = DEFAULT_AUTHOR) ->
     with _repo(project_dir) as repo:
         env = _identity(author)
         repo.git.add("-A", env=env)
+        _drop_new_gitlinks(repo, {})
         repo.git.commit("-m", message, env=env)
         return str(repo.head.commit.hexsha)

@@ -1,0 +1,35 @@
+"""``agent-harness baseline``: show the tamper baseline; with ``--accept``, a person replaces it.
+
+A baseline is what later evidence is compared with, so it never changes by itself: a missing or
+edited ``baseline.json`` is tampering. When a person decides that the work really changed (tests
+renamed on purpose, items reworded), ``--accept`` measures the project now and makes that the
+baseline.
+"""
+
+from __future__ import annotations
+
+from ..errors import ExitCode
+from ..layout import Layout
+
+
+def run_baseline(layout: Layout, *, accept: bool, trust_config: bool = False) -> int:
+    from ..config import load_config
+    from ..plugins import load_plugins
+    from ..trackers.baseline import Baseline
+    from ..trust import check
+
+    plugins = load_plugins()
+    config = load_config(
+        layout.project_dir, layout.harness_dir, tracker_types=plugins.tracker_types()
+    )
+    check(config.layout, accept=trust_config)
+    if accept:
+        Baseline.discard(config.layout)
+        progress = plugins.make_tracker(config).evaluate()
+        print(f"New baseline taken: {progress.summary()}")
+    baseline = Baseline.load(config.layout, readonly=True)
+    items = "none" if baseline.items is None else str(len(baseline.items))
+    print(f"Baseline: {len(baseline.tests)} test(s), {items} checklist item(s)")
+    if baseline.tampered:
+        print(f"WARNING: {baseline.tampered}")
+    return int(ExitCode.COMPLETE)
