@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     # (script, full arguments, --quick arguments)
     ("session_overhead.py", [], ["--rounds", "2", "--sessions", "2"]),
+    ("session_overhead.py", ["--sandbox"], ["--sandbox", "--rounds", "2", "--sessions", "2"]),
     ("soak.py", [], ["--sessions", "30"]),
     ("git_session.py", [], ["--files", "1000", "--sessions", "3"]),
     ("bash_policy.py", [], ["--rounds", "3"]),

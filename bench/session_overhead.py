@@ -3,13 +3,13 @@
 Both sides run one-turn sessions of the real Claude Code CLI against the same scripted model,
 in this one process, interleaved (ABBA order) so drift on the machine hits both alike. A
 harness round is one `agent-harness run` of N sessions (state, ledger, transcripts, guards,
-tracker, git snapshot and checkpoint commit each session); a bare round is N
+tracker, git snapshot and checkpoint commit, session audit each session); a bare round is N
 ``ClaudeSDKClient`` sessions with the options the harness would pass, less its hooks. The
-sandbox is off on both sides. It also times, inside the harness rounds, the harness's own
-work around each SDK session. Target: the harness adds under 5 % or 50 ms per session,
-whichever is larger.
+sandbox is off on both sides, or on on both (``--sandbox``, with the same sandbox settings).
+It also times, inside the harness rounds, the harness's own work around each SDK session.
+Target: the harness adds under 5 % or 50 ms per session, whichever is larger.
 
-    python bench/session_overhead.py [--rounds R] [--sessions N]
+    python bench/session_overhead.py [--rounds R] [--sessions N] [--sandbox]
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ ABSOLUTE_TARGET_MS = 50.0
 PROMPT = "Work on the next failing item."
 
 
-def make_project(root: Path, sessions: int) -> Path:
+def make_project(root: Path, sessions: int, sandbox: bool = False) -> Path:
     """A git project whose one checklist item never passes, so every run uses all N sessions."""
     project = root / "project"
     (project / ".agent-harness").mkdir(parents=True)
     config = {
         "auto_continue_delay": 0,
         "max_iterations": sessions,
-        "security": {"sandbox": {"enabled": False}},
+        "security": {"sandbox": {"enabled": sandbox}},
         "error_recovery": {"cli_max_retries": 0},
         "phases": [{"name": "coding", "prompt": PROMPT}],
     }
@@ -87,8 +87,18 @@ def harness_round(project: Path, in_sdk: list[float]) -> float:
     return elapsed
 
 
-def bare_round(project: Path, config_dir: Path, sessions: int) -> float:
+def bare_round(project: Path, config_dir: Path, sessions: int, sandbox: bool = False) -> float:
     from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage
+
+    from pytest_agent_harness.agent.sdk import sandbox_settings
+    from pytest_agent_harness.config import SandboxConfig
+    from pytest_agent_harness.layout import Layout
+
+    layout = Layout.of(project)
+    spec = SessionSpec(
+        prompt=PROMPT, cwd=project, config_dir=config_dir, deny_write=layout.protected()
+    )
+    settings = sandbox_settings(SandboxConfig(), spec) if sandbox else None
 
     async def one() -> None:
         options = ClaudeAgentOptions(
@@ -105,6 +115,7 @@ def bare_round(project: Path, config_dir: Path, sessions: int) -> float:
             # The harness reads the CLI's stderr too; without a reader sessions here run
             # some 40-60 ms slower, which would flatter the harness.
             stderr=lambda line: None,
+            sandbox=settings,  # type: ignore[arg-type]
         )
         async with ClaudeSDKClient(options) as client:
             await client.query(PROMPT)
@@ -122,6 +133,9 @@ def main() -> int:
     options = parser(__doc__)
     options.add_argument("--rounds", type=int, default=10, help="rounds per side (default 10)")
     options.add_argument("--sessions", type=int, default=4, help="sessions per round (default 4)")
+    options.add_argument(
+        "--sandbox", action="store_true", help="the OS sandbox on, on both sides (bwrap, socat)"
+    )
     args = options.parse_args()
 
     def reply(request: Request) -> Turn:
@@ -131,12 +145,12 @@ def main() -> int:
         root = Path(tmp)
         os.environ.update(model.env(root / "claude-config", root / "home"))
         os.environ.pop("CLAUDE_CODE_OAUTH_TOKEN", None)
-        project = make_project(root, args.sessions)
+        project = make_project(root, args.sessions, args.sandbox)
         bare_config = root / "bare-config"
         bare_config.mkdir()
         # Warm-up: imports, the CLI binary in the page cache, the harness's first-run files.
         harness_round(project, [])
-        bare_round(project, bare_config, 1)
+        bare_round(project, bare_config, 1, args.sandbox)
         n = args.sessions
         harness: list[float] = []
         bare: list[float] = []
@@ -149,7 +163,7 @@ def main() -> int:
                     harness.append(whole / n)
                     outside.append((whole - sum(in_sdk)) / n)
                 else:
-                    bare.append(bare_round(project, bare_config, n) / n)
+                    bare.append(bare_round(project, bare_config, n, args.sandbox) / n)
     h, b = statistics.median(harness), statistics.median(bare)
     overhead_ms = (h - b) * 1000
     ratio = h / b - 1
@@ -167,7 +181,7 @@ def main() -> int:
     )
     rows = [
         Row(
-            what="harness overhead per session",
+            what="harness overhead per session" + (" (sandbox on)" if args.sandbox else ""),
             measured=f"{overhead_ms:+.1f} ms ({ratio * 100:+.1f} %)",
             target=f"< max(5 %, {ABSOLUTE_TARGET_MS:g} ms) = {allowed_ms:.0f} ms",
             holds=overhead_ms < allowed_ms,

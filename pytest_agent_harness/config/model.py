@@ -160,6 +160,11 @@ class GitPolicyConfig:
         "bool",
         help="Let the agent add, commit, branch and stash; by default its git is read-only.",
     )
+    allowed_remotes: tuple[str, ...] = key(
+        (),
+        "list[str]",
+        help="URLs or paths push, fetch and pull may name besides configured remote names.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,6 +40,8 @@ class BashPolicy:
     writable_paths: tuple[str, ...] = ("./**",)
     protected: tuple[Path, ...] = ()
     git_writes: bool = True
+    git_remotes: tuple[str, ...] = ()
+    """URLs or paths the agent's git may push to or fetch from besides configured remote names."""
     """Whether the agent's git may change the repository (add, commit, branch, stash...)."""
     extra_check: Callable[[Sequence[str], BashPolicy], Decision | None] | None = field(
         default=None, compare=False

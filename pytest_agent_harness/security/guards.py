@@ -81,6 +81,7 @@ def build_guards(config: Config, plugins: Plugins) -> tuple[ToolGuard, ...]:
         writable_paths=config.security.allowed_paths,
         protected=protected,
         git_writes=config.security.git.agent_writes,
+        git_remotes=config.security.git.allowed_remotes,
         extra_check=lambda argv, policy: run_validators(
             argv, policy, bash.extra_validators, plugins.validate_command
         ),
