@@ -21,6 +21,7 @@ def test_scaffold_loads_cleanly_and_declares_two_phases(tmp_path: Path) -> None:
     written = init_project(tmp_path)
     names = sorted(p.relative_to(tmp_path).as_posix() for p in written)
     assert names == [
+        ".agent-harness/.gitignore",  # runtime files stay out of history from the start
         ".agent-harness/config.toml",
         ".agent-harness/prompts/app_spec.txt",
         ".agent-harness/prompts/coding.md",

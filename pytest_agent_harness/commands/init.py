@@ -136,6 +136,7 @@ def init_project(project_dir: Path, harness_dir: Path | None = None) -> list[Pat
         )
     files = {
         config: render_config(),
+        layout.gitignore: layout.gitignore_text(),
         layout.prompt("initializer.md"): INITIALIZER,
         layout.prompt("coding.md"): CODING,
         layout.prompt("app_spec.txt"): APP_SPEC,

@@ -44,6 +44,7 @@ def run_checks(
         checks += check_mcp_commands(config)
         checks.append(check_allowlist(config))
         checks.append(check_sandbox(config))
+        checks.append(check_evidence(config))
     checks.append(check_git(layout.project_dir))
     if live and config is not None:
         checks.append(check_live(config))
@@ -185,6 +186,16 @@ def check_allowlist(config: Config) -> Check:
             message=f"{', '.join(runners)} can run arbitrary code; keep the OS sandbox on",
         )
     return Check(level="PASS", name="bash allowlist", message=f"{len(allowed)} commands")
+
+
+def check_evidence(config: Config) -> Check:
+    """Whether the tracker's evidence is produced by the harness or could be the agent's."""
+    from ..trackers.builtin import agent_writable_evidence
+
+    notice = agent_writable_evidence(config)
+    if notice:
+        return Check(level="WARN", name="evidence", message=notice)
+    return Check(level="PASS", name="evidence", message=f"tracker {config.tracking.type}")
 
 
 def check_sandbox(config: Config) -> Check:

@@ -29,6 +29,7 @@ from .model import (
     McpServer,
     Phase,
     TrackingConfig,
+    report_folder,
 )
 
 if sys.version_info >= (3, 11):
@@ -269,7 +270,15 @@ class _Loader:
         uses_junit = values["type"] == "junit" or values["evidence"] == "junit"
         if uses_junit and not values["junit_paths"]:
             self.problem(f"{key}.junit_paths", "list the JUnit XML files to read (globs)")
+        if values["junit_command"] and not values["junit_paths"]:
+            self.problem(f"{key}.junit_paths", "list the reports junit_command writes (globs)")
         for index, pattern in enumerate(values["junit_paths"]):
+            if values["junit_command"] and not report_folder(pattern).parts:
+                self.problem(
+                    f"{key}.junit_paths[{index}]",
+                    f"'{pattern}' must name a folder for the reports (such as reports/*.xml): "
+                    "the harness protects that folder from the agent",
+                )
             if pattern.startswith(("/", "~")) or ".." in Path(pattern).parts:
                 self.problem(
                     f"{key}.junit_paths[{index}]", f"'{pattern}' must stay inside the project"

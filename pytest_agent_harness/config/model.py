@@ -54,6 +54,17 @@ DEFAULT_AUTHOR = "agent-harness <agent-harness@localhost>"
 CHMOD_MODE = r"^([0-7]{3,4}|[ugoa]*[-+=][rwxXst]+)$"
 
 
+def report_folder(pattern: str) -> Path:
+    """The folder part of a report glob before any wildcard (``reports/junit-*.xml``: reports)."""
+    parts = Path(pattern).parts
+    fixed = []
+    for part in parts[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path()
+
+
 def _tool_names(value: list[str]) -> str | None:
     for index, name in enumerate(value):
         if name not in KNOWN_TOOLS:
@@ -210,6 +221,14 @@ class TrackingConfig:
     )
     junit_paths: tuple[str, ...] = key(
         (), "list[str]", help="JUnit XML reports to read (globs in the project)."
+    )
+    junit_command: tuple[str, ...] = key(
+        (),
+        "list[str]",
+        help="The command the harness runs to write those reports (argv, e.g. npm test).",
+    )
+    junit_timeout: float = key(
+        600.0, "number", check=above(0), help="Seconds before that command is stopped."
     )
     pytest_args: tuple[str, ...] = key(
         (), "list[str]", help="Arguments of the harness's own pytest run."

@@ -80,6 +80,10 @@ class Runner:
     def run(self) -> RunResult:
         with run_lock(self.config.layout):
             self.sandbox = self._check_sandbox()
+            from ..trackers.builtin import agent_writable_evidence
+
+            if notice := agent_writable_evidence(self.config):
+                self.display.warn(notice)
             self.git.prepare()
             state = self.store.load()
             for warning in self.store.warnings:

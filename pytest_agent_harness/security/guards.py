@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..agent.session import ToolGuard
+from ..config.model import report_folder
 from .mcp import check_mcp
 from .paths import PathPolicy
 
@@ -19,10 +20,13 @@ FILE_TOOLS = "Read|Write|Edit|MultiEdit|NotebookEdit|Glob|Grep"
 
 
 def protected_paths(config: Config) -> tuple[Path, ...]:
-    """What the agent may never write: the layout's protected set, and an evidence-checked
-    tracker file once it exists (the initializer writes it; from then on it is the record)."""
+    """What the agent may never write: the layout's protected set, the folders of the JUnit
+    reports the harness produces itself (``junit_command``), and an evidence-checked tracker
+    file once it exists (the initializer writes it; from then on it is the record)."""
     tracking = config.tracking
     extra = []
+    if tracking.junit_command:  # the harness writes the reports: nobody else may
+        extra += [config.project_dir / report_folder(p) for p in tracking.junit_paths]
     if tracking.type == "json_checklist" and tracking.evidence != "field":
         tracker_file = config.project_dir / tracking.file
         if tracker_file.exists():

@@ -28,6 +28,16 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
     from .evidence import junit_evidence, pytest_evidence
 
     tracking = config.tracking
+    if kind == "junit" and tracking.junit_command:
+        from .producer import produced_junit_evidence
+
+        return lambda: produced_junit_evidence(
+            config.layout,
+            tracking.junit_paths,
+            tracking.junit_command,
+            timeout=tracking.junit_timeout,
+            sandbox=pytest_sandbox(config),
+        )
     if kind == "junit":
         return lambda: junit_evidence(config.project_dir, tracking.junit_paths)
     return lambda: pytest_evidence(
@@ -79,3 +89,18 @@ def agent_harness_make_tracker(config: Config) -> Tracker | None:
     if kind == "none":
         return NoTracker()
     return None
+
+
+def agent_writable_evidence(config: Config) -> str:
+    """Why the tracker's evidence is only as good as the agent's word, or ''."""
+    tracking = config.tracking
+    uses_junit = tracking.type == "junit" or (
+        tracking.type == "json_checklist" and tracking.evidence == "junit"
+    )
+    if not uses_junit or tracking.junit_command:
+        return ""
+    return (
+        f"the JUnit reports ({', '.join(tracking.junit_paths)}) are written by runs the agent "
+        "makes, so the agent can write them too; set tracking.junit_command so that the harness "
+        "runs the tests and writes them itself"
+    )
