@@ -67,3 +67,17 @@ def test_run_refuses_a_changed_config_until_it_is_trusted(
     assert main(["trust", "--project-dir", str(project)]) == 0
     assert "tools.mcp_servers.x.command" in capsys.readouterr().out
     assert check(layout) == ""
+
+
+def test_the_ci_flag_accepts_a_changed_config_through_the_cli(
+    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project({"tracking": {"type": "none"}})
+    layout = Layout.of(project)
+    check(layout)
+    with layout.config.open("a") as handle:
+        handle.write("\n[budget]\nmax_cost_usd = 5.0\n")
+    assert main(["status", "--project-dir", str(project)]) == ExitCode.USAGE_ERROR
+    assert main(["status", "--trust-config", "--project-dir", str(project)]) == 0
+    assert "budget.max_cost_usd" in capsys.readouterr().out
+    assert check(layout) == ""
