@@ -54,6 +54,14 @@ def withholding_secrets(
     return [shutil.which("env") or "/usr/bin/env", *unset, "--", *command]
 
 
+def cli_sandbox_missing() -> str:
+    """What the Claude Code CLI's own sandbox lacks here, such as 'bwrap and socat' ('' when
+    it can run; macOS has its own)."""
+    if sys.platform == "darwin":
+        return ""
+    return " and ".join(tool for tool in ("bwrap", "socat") if shutil.which(tool) is None)
+
+
 def available(bwrap: str | None = None) -> str | None:
     """None when a sandbox can be made here, else the reason and the fix, in one line."""
     if not sys.platform.startswith("linux"):

@@ -201,14 +201,21 @@ def check_evidence(config: Config) -> Check:
 def check_sandbox(config: Config) -> Check:
     if not config.security.sandbox.enabled:
         return Check(level="WARN", name="sandbox", message="disabled (security.sandbox.enabled)")
-    missing = [tool for tool in ("bwrap", "socat") if shutil.which(tool) is None]
-    if not missing or sys.platform == "darwin":
+    from ..sandbox import cli_sandbox_missing
+
+    missing = cli_sandbox_missing()
+    if not missing:
         return Check(level="PASS", name="sandbox", message="enabled; bwrap and socat found")
-    level: Level = "FAIL" if config.security.sandbox.fail_if_unavailable else "WARN"
+    if config.security.sandbox.fail_if_unavailable:
+        return Check(
+            level="FAIL",
+            name="sandbox",
+            message=f"{missing} not installed: run would stop (apt-get install bubblewrap socat)",
+        )
     return Check(
-        level=level,
+        level="WARN",
         name="sandbox",
-        message=f"{' and '.join(missing)} not installed: Bash would run unsandboxed "
+        message=f"{missing} not installed: Bash would run unsandboxed "
         "(apt-get install bubblewrap socat)",
     )
 

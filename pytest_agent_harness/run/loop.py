@@ -8,8 +8,6 @@ moment resumes at the next session number.
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -19,6 +17,7 @@ from ..agent.display import Display
 from ..agent.session import EventSink, SessionEvent, SessionOutcome, SessionSpec
 from ..agent.transcript import Transcript
 from ..errors import ExitCode, SandboxUnavailable
+from ..sandbox import cli_sandbox_missing
 from ..security.guards import audited_paths, build_guards, sandbox_deny_write
 from ..trackers.base import Progress
 from .audit import ProtectedFiles
@@ -32,13 +31,6 @@ from .report import RunResult, final_summary
 if TYPE_CHECKING:
     from ..config import Config, Phase
     from ..plugins import Plugins
-
-
-def sandbox_missing() -> str:
-    """What the CLI's OS sandbox lacks here ('' when it can run; macOS has its own)."""
-    if sys.platform == "darwin":
-        return ""
-    return " and ".join(tool for tool in ("bwrap", "socat") if shutil.which(tool) is None)
 
 
 SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
@@ -109,7 +101,7 @@ class Runner:
                 "runs with your privileges; every session records sandbox: off in the ledger"
             )
             return "off"
-        missing = sandbox_missing()
+        missing = cli_sandbox_missing()
         if not missing:
             return "on"
         if sandbox.fail_if_unavailable:
