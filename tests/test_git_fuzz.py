@@ -230,6 +230,9 @@ def losses(example: Path, scratch: Scratch) -> list[str]:
     if scratch.home_config.read_text() != scratch.home_config_text:
         scratch.home_config.write_text(scratch.home_config_text)  # shared by all examples
         found.append("config: the global ~/.gitconfig changed")
+    strays = sorted(set(os.listdir(example)) - {"work", "origin.git"})
+    if strays:
+        found.append(f"outside: wrote {strays} beside the project")
     if scratch.evil_log.exists() and scratch.evil_log.read_text():
         found.append(f"program: {EVIL} ran as {scratch.evil_log.read_text().strip()!r}")
     return found
@@ -285,7 +288,8 @@ def verdict(args: Sequence[str], scratch: Scratch) -> Decision:
 
     Every copy has the template's refs, so the template answers for all of them.
     """
-    return check_git(["git", *args], scratch.template / "work")
+    work = scratch.template / "work"
+    return check_git(["git", *args], work, protected=(work / ".git", work / ".agent-harness"))
 
 
 def attempt(args: Sequence[str], scratch: Scratch) -> tuple[Outcome, list[str]]:
@@ -308,6 +312,7 @@ GLOBALS: list[list[str]] = [
     ["--git-dir=.git"], ["--work-tree=."], ["--exec-path=/tmp"], ["--bare"],
     ["--literal-pathspecs"], ["-c", f"core.sshCommand={EVIL}"], ["--no-optional-locks"],
     ["--namespace=x"], ["-C", "../origin.git"], ["--git-dir=../origin.git", "--work-tree=."],
+    ["-C", ".."], ["-C", ".git"], ["-C", "sub"],
 ]  # fmt: skip
 REFS = ["HEAD", "HEAD~1", "main", "feature", "v1", "origin/main", "stash@{0}", "refs/heads/feature"]
 FILES = ["tracked.txt", "staged.txt", "untracked.txt", "build.log", ".", "--"]
@@ -342,16 +347,16 @@ POOLS: dict[str, list[str]] = {
                "--", *REFS],
     "tag": ["-d", "--delete", "-f", "--force", "v2", "-a", "-m", "msg", "-l", "--list", "--",
             *REFS],
-    "push": ["origin", ".", "-o", "--repo", "--", f"--e={EVIL}", "--force", "--forc", "-f", "--force-with-lease", "--force-w", "--mirror",
+    "push": ["origin", ".", "../origin.git", "-o", "--repo", "--", f"--e={EVIL}", "--force", "--forc", "-f", "--force-with-lease", "--force-w", "--mirror",
              "--delete", "--del", "-d", "--prune", "--all", "--tags", "-u", "-uf", "-fu", "+main",
              ":feature", "+main:main", "+main:feature", "main:feature", "HEAD~1:main",
              "HEAD:refs/heads/new-branch", "--dry-run", "-n", "--no-verify", "--repo=origin",
              f"--receive-pack={EVIL}", f"--recei={EVIL}", f"--exec={EVIL}", f"--exe={EVIL}",
              "--follow-tags", "--atomic", *REFS],
-    "pull": ["origin", "--rebase", "-r", "--ff-only", "--no-edit", "--autostash", "--force", "-f",
+    "pull": ["origin", "../origin.git", "--rebase", "-r", "--ff-only", "--no-edit", "--autostash", "--force", "-f",
              "+main:feature", "main:feature", f"--upload-pack={EVIL}", f"--upload-p={EVIL}",
              "--prune", "--all", "--tags", "-s", "ours", "--no-rebase", "main", "feature"],
-    "fetch": ["origin", "-o", "--", "--all", "--prune", "-p", "--tags", "--force", "-f", "+main:feature",
+    "fetch": ["origin", "../origin.git", "-o", "--", "--all", "--prune", "-p", "--tags", "--force", "-f", "+main:feature",
               "main:feature", "+main:main", "main:refs/tags/v1", f"--upload-pack={EVIL}",
               f"--upload-p={EVIL}", "--update-head-ok", "--dry-run", "--prune-tags", "-P",
               "main", "feature"],
@@ -382,7 +387,7 @@ POOLS: dict[str, list[str]] = {
                    "refs/tags/v1", "refs/stash", "refs/heads/new-branch", *REFS],
     "worktree": ["add", "list", "remove", "prune", "move", "lock", "-f", "--force", "-b", "-B",
                  "--lock", "--reason", "--",
-                 "new-branch", "--detach", "wt", "../wt", *REFS],
+                 "new-branch", "--detach", "wt", "../wt", ".git/wt", *REFS],
     "bisect": ["start", "run", EVIL, "good", "bad", "reset", "skip", "log", "--no-checkout",
                "terms", *REFS],
     "submodule": ["foreach", EVIL, "update", "--init", "status", "add", "../origin.git", "sub",
@@ -401,7 +406,16 @@ POOLS: dict[str, list[str]] = {
     "rev-parse": ["--git-dir", "--show-toplevel", "--verify", "--abbrev-ref", "--all", *REFS],
     "archive": ["-o", "untracked.txt", "--output=tracked.txt", "--format=tar", "--prefix=x/",
                 "--remote=../origin.git", f"--exec={EVIL}", f"--exe={EVIL}", *REFS],
-    "init": ["-q", "--bare", "--shared=all", "-b", "x", "--separate-git-dir=../sep.git", "."],
+    "init": ["-q", "--bare", "--shared=all", "-b", "x", "--separate-git-dir=../sep.git", ".",
+             "../newrepo", "newrepo", ".agent-harness/r"],
+    "format-patch": ["-1", "-o", "-o../fp", "-ko", "--output-directory=../fp",
+                     "--output-directory", "--output-d=../fp", "--suffix=/../../../fp",
+                     "--numbered-files", "--stdout", "-k", "../fp", "patches", "HEAD~1"],
+    "clone": ["-c", f"core.fsmonitor={EVIL}", f"--upload-pack={EVIL}", "--no-checkout", "-q",
+              "--template=..", "--bare", "-b", "--depth", "../origin.git", ".", "copy",
+              "../copy", "main", "1", "file://../origin.git"],
+    "ls-remote": ["--heads", "--tags", f"--upload-pack={EVIL}", "--sort", "-o", "origin",
+                  "../origin.git", ".", "refname", "x"],
     "st": ["-s", "."],
     "co": ["main", "tracked.txt"],
     "frobnicate": ["--force", "x"],
@@ -465,6 +479,14 @@ FINDINGS = [
     Finding("dashdash-as-a-value-fetch", ("fetch", "-o", "--", f"--upload-pack={EVIL}"), f"program: {EVIL} ran"),
     # Another repository with this directory as its work tree: to it the project's files are
     # untracked, and stash ends in a reset --hard that writes its own files over them.
+    # Directories outside the project: worktrees, new repositories, clones, patch files.
+    Finding("worktree-add-outside", ("worktree", "add", "../wt"), "outside:"),
+    Finding("init-outside", ("init", "-q", "../newrepo"), "outside:"),
+    Finding("C-outside", ("-C", "..", "init", "-q", "newrepo"), "outside:"),
+    Finding("clone-outside", ("clone", "-q", ".", "../copy"), "outside:"),
+    Finding("format-patch-o-outside", ("format-patch", "-1", "-o", "../fp"), "outside:"),
+    Finding("format-patch-o-attached", ("format-patch", "-1", "-ko../fp"), "outside:"),
+    Finding("format-patch-output-directory", ("format-patch", "-1", "--output-directory=../fp"), "outside:"),
     Finding("another-repository-on-this-work-tree", ("--git-dir=../origin.git", "--work-tree=.", "stash"),
             "work: lost the unstaged edit of tracked.txt"),
 ]  # fmt: skip

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .decision import Decision, allow, deny
 from .git_destructive import destructive
+from .git_paths import Place, check_places, enter
 
 SAFE_CONFIG_KEYS = frozenset(
     {"color.ui", "core.quotepath", "user.name", "user.email", "advice.detachedhead",
@@ -30,7 +31,7 @@ GLOBAL_FLAGS = frozenset(
 READ_ONLY = frozenset(
     {"status", "diff", "log", "show", "rev-parse", "ls-files", "blame", "grep", "shortlog",
      "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "whatchanged", "version",
-     "merge-base", "name-rev", "count-objects", "check-ignore", "var"}
+     "merge-base", "name-rev", "count-objects", "check-ignore", "var", "ls-remote"}
 )  # fmt: skip
 EVERYDAY = frozenset(
     {
@@ -50,6 +51,7 @@ EVERYDAY = frozenset(
         "apply",
         "format-patch",
         "archive",
+        "clone",
     }
 )
 RUNS_PROGRAMS = (
@@ -87,7 +89,7 @@ LONG_OPTIONS = {
     "fetch": ("--prune", "--prune-tags", "--force", "--all", "--tags", "--no-tags", "--depth",
               "--dry-run", "--quiet", "--verbose", "--append", "--atomic", "--multiple",
               "--update-head-ok", "--unshallow", "--recurse-submodules", "--jobs",
-              "--set-upstream", "--progress", "--porcelain", "--write-fetch-head"),
+              "--set-upstream", "--progress", "--porcelain", "--write-fetch-head", "--stdin"),
     "pull": ("--rebase", "--no-rebase", "--ff-only", "--ff", "--no-ff", "--prune", "--force",
              "--all", "--tags", "--depth", "--dry-run", "--quiet", "--verbose", "--autostash",
              "--squash", "--commit", "--no-commit", "--edit", "--no-edit", "--stat",
@@ -137,13 +139,21 @@ def _options(subcommand: str, args: Sequence[str]) -> tuple[set[str], list[str]]
 
 
 def check_git(
-    argv: Sequence[str], project_dir: Path | None = None, *, writes: bool = True
+    argv: Sequence[str],
+    project_dir: Path | None = None,
+    *,
+    writes: bool = True,
+    protected: tuple[Path, ...] = (),
+    remotes: tuple[str, ...] = (),
 ) -> Decision:
     """Allow or deny one git invocation; the project's repository, where known, names branches.
 
-    ``writes=False`` allows only what reads the repository (status, diff, log, ...).
+    ``writes=False`` allows only what reads the repository (status, diff, log, ...). The
+    directories git is sent to must be inside the project and outside ``protected``; the
+    repositories it talks to must be configured remotes or listed in ``remotes``.
     """
     repo = project_dir
+    place = Place.of(project_dir, protected, remotes)
     args = list(argv[1:])
     i = 0
     while i < len(args) and args[i].startswith("-"):
@@ -173,6 +183,9 @@ def check_git(
                 )
             if name == "-C":
                 repo = None  # another directory: its branches are unknown
+                place, denied = enter(args[i + 1] if i + 1 < len(args) else "", place)
+                if arg != "-C" or denied:
+                    return denied or deny("git-unknown-option", f"git {arg}: write -C DIR")
             i += 1 if "=" in arg else 2
             continue
         if name == "--bare":
@@ -184,6 +197,11 @@ def check_git(
     if i >= len(args):
         return allow()
     sub, rest = args[i], args[i + 1 :]
+    return _any_subcommand(sub, rest) or _subcommand(sub, rest, repo, writes, place)
+
+
+def _any_subcommand(sub: str, rest: list[str]) -> Decision | None:
+    """Options denied on every subcommand: those that run programs or write over a file."""
     for arg in rest:
         name = arg.split("=", 1)[0]
         short = arg.startswith("-") and not arg.startswith("--")
@@ -191,18 +209,24 @@ def check_git(
             sub == "grep" and short and "O" in arg
         ):
             return deny("git-runs-programs", f"git {sub} {arg} runs another program; drop it")
-        if name == "--output" or (sub == "archive" and short and "o" in arg):
+        if (len(name) > 2 and "--output".startswith(name)) or (
+            sub == "archive" and short and "o" in arg
+        ):
             return deny("git-writes-files", f"git {sub} {arg} writes over a file; drop it")
-    return _subcommand(sub, rest, repo, writes)
+    return None
 
 
-def _subcommand(sub: str, rest: list[str], repo: Path | None, writes: bool) -> Decision:
+def _subcommand(
+    sub: str, rest: list[str], repo: Path | None, writes: bool, place: Place
+) -> Decision:
     opts, plain = _options(sub, rest)
     why = destructive(sub, rest, opts, plain, repo)
     if why:
         return deny(
             "git-destructive", f"git {sub}: {why}. It could destroy work; it is not allowed"
         )
+    if denied := check_places(sub, rest, place):
+        return denied
     if not writes and (why := _changes_repository(sub, opts, plain)):
         return deny(
             "git-read-only",

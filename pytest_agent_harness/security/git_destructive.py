@@ -106,6 +106,8 @@ def _push(call: _Call) -> str:
 def _fetch_or_pull(call: _Call) -> str:
     if call.opts & {"-P", "--prune-tags", "-p", "--prune", *FORCE}:
         return f"{call.sub} --prune/--force deletes or moves refs"
+    if "--stdin" in call.opts:
+        return "fetch --stdin reads refspecs (+src:dst moves a local branch) nobody sees"
     if any(":" in arg or arg.startswith("+") for arg in call.plain):
         return f"{call.sub} into a named ref can move a local branch; fetch the remote alone"
     if call.sub == "pull" and call.opts & {"-r", "--rebase"}:

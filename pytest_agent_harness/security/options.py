@@ -25,9 +25,12 @@ class Spec:
     long: dict[str, tuple[str, int]] = field(default_factory=dict)
     digits: bool = False
     """Whether ``-1`` ... ``-9`` are flags (gzip's levels)."""
+    posix: bool = False
+    """Whether options end at the first operand, as for bash's builtins (``read x -a``
+    reads into ``-a``)."""
 
 
-def spec(*groups: str, digits: bool = False) -> Spec:
+def spec(*groups: str, digits: bool = False, posix: bool = False) -> Spec:
     """Build a Spec from groups such as ``"-o|--output:"`` (``:`` an argument, ``::`` optional).
 
     The first alias in a group is the canonical name a check asks for."""
@@ -39,13 +42,15 @@ def spec(*groups: str, digits: bool = False) -> Spec:
         for alias in aliases:
             table = long if alias.startswith("--") else short
             table[alias] = (aliases[0], kind)
-    return Spec(short, long, digits)
+    return Spec(short, long, digits, posix)
 
 
 @dataclass
 class Parsed:
     options: list[tuple[str, str | None]] = field(default_factory=list)
     operands: list[str] = field(default_factory=list)
+    ended: bool = False
+    """Whether ``--`` ended the options (so the first operand cannot be one)."""
 
     def has(self, *names: str) -> bool:
         return any(name in names for name, _ in self.options)
@@ -61,6 +66,7 @@ def parse(name: str, words: Sequence[str], table: Spec) -> Parsed:
     while rest:
         word = rest.pop(0)
         if word == "--":
+            parsed.ended = True
             parsed.operands.extend(rest)
             break
         if word.startswith("--"):
@@ -69,6 +75,9 @@ def parse(name: str, words: Sequence[str], table: Spec) -> Parsed:
             parsed.options.extend(_short(name, word, rest, table))
         else:
             parsed.operands.append(word)
+            if table.posix:
+                parsed.operands.extend(rest)
+                break
     return parsed
 
 
@@ -115,4 +124,18 @@ def _short(name: str, word: str, rest: list[str], table: Spec) -> Iterable[tuple
         else:
             raise OptionError(f"{name} -{letter} needs a value")
         break
+    return found
+
+
+def spellings(table: Spec, canonical: str) -> list[str]:
+    """Every way to write the option ``canonical``: its short aliases and each long alias's
+    unique prefixes (``--co`` is ``sort --compress-program``). For tests that generate them."""
+    found = [alias for alias, (name, _) in table.short.items() if name == canonical]
+    for alias, (name, _) in table.long.items():
+        if name != canonical:
+            continue
+        for end in range(3, len(alias) + 1):
+            prefix = alias[:end]
+            if {table.long[k][0] for k in table.long if k.startswith(prefix)} == {canonical}:
+                found.append(prefix)
     return found

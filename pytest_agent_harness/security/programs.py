@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .builtins import check_builtin
 from .commands import FIND_ACTIONS, NEVER, SHELL_FLAGS, SHELL_LONG_OPTIONS, SHELLS, VALIDATED
-from .constructs import check_variable
+from .cwd import Dirs, at_root, change
 from .denial import Denied, no
 from .git import check_git
-from .paths import resolve
 from .wrappers import WRAPPERS, XARGS_REFUSES, WrapperError, wrapped_command
 from .writers import CHECKED_WRITERS, check_writes
 
@@ -42,33 +42,36 @@ class InnerScript:
         return replace(self, levels=self.levels + 1)
 
 
-def check_program(argv: Argv, policy: BashPolicy) -> InnerScript | None:
-    """Deny a command line the policy does not allow; return the script it gives a shell."""
+def check_program(argv: Argv, policy: BashPolicy, dirs: Dirs) -> InnerScript | None:
+    """Deny a command line the policy does not allow, run from any of ``dirs``; return the
+    script it gives a shell."""
     name = _allowed_name(argv, policy)
     base = name.rsplit("/", 1)[-1]
+    if "/" in name and not name.startswith("/") and not at_root(dirs, policy.project_dir):
+        raise no(
+            "cwd-program",
+            f"{name} names a file relative to the directory a cd moved to, not the project's; "
+            f"run it from the project root (cd back first, or (cd sub && ...) in a subshell)",
+        )
     if base in VALIDATED and any(a is None for a in argv):
         raise no("dynamic-args", f"{name}'s arguments must be literal words to be checked")
     if policy.extra_check is not None and all(a is not None for a in argv):
         verdict = policy.extra_check([a or "" for a in argv], policy)
         if verdict is not None and not verdict.allowed:
             raise Denied(verdict)
-    check_writes(base, argv, policy.paths)
+    for cwd in dirs:
+        check_writes(base, argv, policy.paths, cwd)
+    check_builtin(base, argv)
     if base in SHELLS:
         return _shell(base, argv)
     if base in WRAPPERS:
-        return _wrapper(base, argv, policy)
+        return _wrapper(base, argv, policy, dirs)
     if base == "git":
-        _git(argv, policy)
+        _git(argv, policy, dirs)
     elif base == "find":
         _find(argv)
     elif base in ("cd", "pushd"):
-        _cd(argv, policy)
-    elif base == "read":
-        for word in argv[1:]:
-            if word is not None and not word.startswith("-"):
-                check_variable(word)
-    elif base == "printf" and "-v" in argv[1:]:
-        raise no("printf-v", "printf -v assigns through bash evaluation; use plain printf")
+        cd_target(argv, policy, dirs)
     return None
 
 
@@ -93,12 +96,26 @@ def _allowed_name(argv: Argv, policy: BashPolicy) -> str:
     return name
 
 
-def _git(argv: Argv, policy: BashPolicy) -> None:
+def _git(argv: Argv, policy: BashPolicy, dirs: Dirs) -> None:
+    """git judged from each directory the shell may be in: after ``cd sub`` it is
+    ``git -C sub``, so a repository the agent made in ``sub`` (whose config can run
+    programs) is as unreachable as through ``-C``."""
     if any(a is None for a in argv):
         raise no("dynamic-args", "git arguments must be literal words here")
-    verdict = check_git([a or "" for a in argv], policy.project_dir, writes=policy.git_writes)
-    if not verdict.allowed:
-        raise Denied(verdict)
+    words = [a or "" for a in argv]
+    for cwd in dirs:
+        if cwd is None:
+            raise no("cwd-unknown", "git after a cd whose target is not known; cd back first")
+        here = words if cwd == policy.project_dir else [words[0], "-C", str(cwd), *words[1:]]
+        verdict = check_git(
+            here,
+            policy.project_dir,
+            writes=policy.git_writes,
+            protected=policy.protected,
+            remotes=policy.git_remotes,
+        )
+        if not verdict.allowed:
+            raise Denied(verdict)
 
 
 def _find(argv: Argv) -> None:
@@ -110,22 +127,14 @@ def _find(argv: Argv) -> None:
         )
 
 
-def _cd(argv: Argv, policy: BashPolicy) -> None:
-    """Into the project only, and never into a protected directory: a later relative
-    redirection (``cd .git && echo x >> config``) would land inside it unseen."""
+def cd_target(argv: Argv, policy: BashPolicy, dirs: Dirs) -> Dirs:
+    """Where ``cd DIR`` goes from each of ``dirs``: into the project only, and never into a
+    protected directory (a later relative redirection would land inside it unseen)."""
     name = argv[0]
     target = argv[1] if len(argv) > 1 else None
     if target is None or target.startswith(("-", "~", "+")) or len(argv) > 2:
         raise no("cd-outside", f"{name} may only go to a literal directory inside the project")
-    path = resolve(target, policy.project_dir)
-    if not policy.paths.allows(path):
-        raise no("cd-outside", f"{name} may only go to a literal directory inside the project")
-    if policy.paths.is_protected(path):
-        raise no(
-            "protected-path",
-            f"{name} {target}: that directory belongs to the harness or the repository; work "
-            "from the project and read its files by path (cat .git/config)",
-        )
+    return change(dirs, target, policy.paths, f"{name}")
 
 
 def _shell(base: str, argv: Argv) -> InnerScript | None:
@@ -159,7 +168,7 @@ def _shell(base: str, argv: Argv) -> InnerScript | None:
     return None
 
 
-def _wrapper(base: str, argv: Argv, policy: BashPolicy) -> InnerScript | None:
+def _wrapper(base: str, argv: Argv, policy: BashPolicy, dirs: Dirs) -> InnerScript | None:
     """A wrapper is checked on the command it runs, one program deeper."""
     try:
         rest = wrapped_command(base, argv)
@@ -178,5 +187,5 @@ def _wrapper(base: str, argv: Argv, policy: BashPolicy) -> InnerScript | None:
         return None
     if rest[0] is None:
         raise no("dynamic-name", f"{base} must wrap a literal command name")
-    inner = check_program(rest, policy)
+    inner = check_program(rest, policy, dirs)
     return None if inner is None else inner.wrapped()

@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cwd import locate
 from .denial import no
-from .paths import PathPolicy, resolve
+from .paths import PathPolicy
 
 SAFE_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 
@@ -35,6 +36,8 @@ class Targets:
 
     program: str
     paths: PathPolicy
+    cwd: Path | None
+    """The directory the program runs in (None: not known, so only absolute paths pass)."""
 
     def _path(self, raw: str) -> Path:
         if raw.startswith("~"):
@@ -42,7 +45,7 @@ class Targets:
                 "write-outside",
                 f"{self.program} {raw}: ~ depends on the shell; name a path inside the project",
             )
-        return resolve(raw, self.paths.project_dir)
+        return locate(raw, self.cwd, self.program)
 
     def resolved(self, raw: str) -> Path:
         """Where ``raw`` lands, resolved like a redirection's target (``~`` is refused)."""

@@ -24,6 +24,8 @@ DANGEROUS_VARIABLES = frozenset(
 """Variables through which a shell or the programs it starts find and run other code, and
 those that give a program options its command line does not show (``TAR_OPTIONS``)."""
 DANGEROUS_PREFIXES = ("LD_", "GIT_", "BASH_FUNC_")
+UNSURE = re.compile(r"[\\*?\[{]")
+"""Where a bare word's text stops being surely its value: escapes, globs, braces."""
 
 
 def dangerous_variable(name: str) -> bool:
@@ -57,3 +59,37 @@ def static_value(node: Any) -> str | None:
         values = [static_value(c) for c in node.children]
         return None if any(v is None for v in values) else "".join(v or "" for v in values)
     return None
+
+
+def literal_prefix(node: Any) -> str:
+    """The text a word surely starts with, whatever its expansions give ("" when unknown)."""
+    value = static_value(node)
+    if value is not None:
+        return value
+    if node.type == "word":
+        return UNSURE.split(node.text.decode(errors="replace"), maxsplit=1)[0]
+    if node.type == "string":
+        parts = [c for c in node.children if c.type != '"']
+        first = parts[0] if parts else None
+        if first is None or first.type != "string_content":
+            return ""
+        return str(first.text.decode(errors="replace")).split("\\", 1)[0]
+    if node.type == "concatenation":
+        prefix = ""
+        for child in node.children:
+            value = static_value(child)
+            if value is None:
+                return prefix + literal_prefix(child)
+            prefix += value
+        return prefix
+    return ""
+
+
+SPLITTING = frozenset({"simple_expansion", "expansion", "command_substitution"})
+
+
+def splits(node: Any) -> bool:
+    """Whether bash may split the word into several, or glob it (an unquoted expansion)."""
+    if node.type in SPLITTING:
+        return True
+    return node.type == "concatenation" and any(c.type in SPLITTING for c in node.children)

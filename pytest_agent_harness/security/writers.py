@@ -10,6 +10,7 @@ and each file argument is judged by the part it plays (``targets.Targets``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .archives import ARCHIVERS
 from .denial import no
@@ -325,9 +326,11 @@ FILE_OPTIONS = spec(*(f"-{c}" for c in "bcCdEhiIklLNnprsSvz0"), "-e:", "-f:", "-
                     "-P:", "--compile")  # fmt: skip
 
 
-def check_writes(base: str, argv: Sequence[str | None], paths: PathPolicy) -> None:
-    """Deny ``argv`` when the program ``base`` would write where it may not, or when its
-    command line cannot be read with enough confidence to say where it writes."""
+def check_writes(
+    base: str, argv: Sequence[str | None], paths: PathPolicy, cwd: Path | None
+) -> None:
+    """Deny ``argv`` when the program ``base``, run in ``cwd``, would write where it may not,
+    or when its command line cannot be read with enough confidence to say where it writes."""
     if base not in WRITERS and base != "file":
         return
     if any(word is None for word in argv[1:]):
@@ -339,7 +342,7 @@ def check_writes(base: str, argv: Sequence[str | None], paths: PathPolicy) -> No
     words = [w or "" for w in argv[1:]]
     table, handler = WRITERS.get(base, (FILE_OPTIONS, _file))
     try:
-        handler(Targets(base, paths), _read(base, words, table))
+        handler(Targets(base, paths, cwd), _read(base, words, table))
     except OptionError as error:
         raise no("write-unchecked", f"{error}; the policy cannot tell what it writes") from None
 
