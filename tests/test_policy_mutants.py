@@ -288,8 +288,10 @@ def test_every_single_mutation_of_every_denied_command(scratch: Scratch) -> None
                 mutant = mutate(original, random.Random(f"{original}|{name}|{seed}"))
                 if mutant != original and (why := judge(scratch, original, mutant, tally)):
                     escapes.append(why)
-    print(f"\nmutants: {tally.mutants} of {len(corpus)} denied commands; "
-          f"{tally.allowed} allowed and run; {len(escapes)} got through")
+    print(
+        f"\nmutants: {tally.mutants} of {len(corpus)} denied commands; "
+        f"{tally.allowed} allowed and run; {len(escapes)} got through"
+    )
     assert len(corpus) >= 300 and tally.mutants >= 2000
     assert not escapes, "\n".join(escapes)
 
