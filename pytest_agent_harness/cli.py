@@ -154,6 +154,11 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
     status.add_argument("--json", action="store_true", help="print a machine-readable status")
     status.add_argument("--junit-xml", type=Path, help="also write the items as JUnit test cases")
     status.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
+    status.add_argument(
+        "--allow-no-baseline",
+        action="store_true",
+        help="with --check, pass a project that has no tamper baseline yet (otherwise it fails)",
+    )
 
 
 TRUST_HELP = "accept a config changed since it was trusted (for CI, where no person reviews)"
@@ -212,6 +217,7 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
             as_json_output=args.json,
             junit_xml=args.junit_xml,
             trust_config=args.trust_config,
+            allow_no_baseline=args.allow_no_baseline,
         )
     if args.command == "baseline":
         from .commands.baseline import run_baseline

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from .envvars import INNER_RUN
 from .layout import CONFIG_NAME, HARNESS_DIR_NAME, Layout
+
+OBSERVER = "pytest_agent_harness.trackers.observer"
+"""The harness loads its observer into every pytest run it makes, and only there."""
 
 HARNESS_HELP = "run the agent harness on this project until its tracker says complete"
 DIR_HELP = f"harness dir holding {CONFIG_NAME} (default: ROOTDIR/{HARNESS_DIR_NAME})"
@@ -65,7 +67,7 @@ def selection(config: pytest.Config) -> list[str]:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if not config.getoption("agent_harness") or config.getoption("help"):
         return None
-    if os.environ.get(INNER_RUN):
+    if config.pluginmanager.has_plugin(OBSERVER):
         return None  # a pytest run the harness itself started: just run the tests
     from .commands.exit import run_command
 

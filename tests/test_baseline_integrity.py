@@ -49,6 +49,7 @@ def cheat(project: Path) -> None:
     (project / ".agent-harness" / "baseline.json").write_text("")
 
 
+@pytest.mark.slow
 def test_an_emptied_baseline_is_tampering_and_is_restored(project: Path) -> None:
     assert not tracker(project).evaluate().complete  # takes the baseline: 1 of 2 passing
     saved = (project / ".agent-harness" / "baseline.json").read_text()
@@ -60,6 +61,7 @@ def test_an_emptied_baseline_is_tampering_and_is_restored(project: Path) -> None
     assert (project / ".agent-harness" / "baseline.json").read_text() == saved
 
 
+@pytest.mark.slow
 def test_the_gate_fails_on_an_edited_baseline_without_repairing_it(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,6 +72,7 @@ def test_the_gate_fails_on_an_edited_baseline_without_repairing_it(
     assert (project / ".agent-harness" / "baseline.json").read_text() == ""  # gates never repair
 
 
+@pytest.mark.slow
 def test_a_person_accepts_a_new_baseline(project: Path) -> None:
     tracker(project).evaluate()
     cheat(project)
@@ -81,7 +84,7 @@ def test_a_fresh_clone_adopts_the_committed_baseline(project: Path) -> None:
     tracker(project).evaluate()
     Layout.of(project).baseline_copy.unlink()  # another machine: no own copy yet
     assert Baseline.load(Layout.of(project)).tests == {
-        "tests.test_calc::test_add": "failed",
-        "tests.test_calc::test_ok": "passed",
+        "tests/test_calc.py::test_add": "failed",
+        "tests/test_calc.py::test_ok": "passed",
     }
     assert Layout.of(project).baseline_copy.is_file()

@@ -111,6 +111,7 @@ def _cli_children() -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_cli_killed_mid_session_is_transient_and_the_run_goes_on(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,6 +138,7 @@ def test_cli_killed_mid_session_is_transient_and_the_run_goes_on(
     assert _cli_children() == []
 
 
+@pytest.mark.slow
 def test_budget_stops_with_exit_3_within_one_session_of_the_limit(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,6 +38,7 @@ def model_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return start
 
 
+@pytest.mark.slow
 def test_two_phase_run_completes_through_real_tool_calls(
     project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,6 +76,7 @@ def test_two_phase_run_completes_through_real_tool_calls(
     assert model.remaining == []
 
 
+@pytest.mark.slow
 def test_resume_after_completion_runs_no_session(
     project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -133,6 +135,7 @@ def test_transcript_records_the_session_and_redacts_credentials(
     assert "\x1b" not in out  # plain lines for CI logs
 
 
+@pytest.mark.slow
 def test_runtime_files_stay_out_of_git(
     project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -159,6 +162,7 @@ def test_runtime_files_stay_out_of_git(
     ), harness_files
 
 
+@pytest.mark.slow
 def test_corrupt_state_is_reported_and_the_run_resumes(
     project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
 ) -> None:

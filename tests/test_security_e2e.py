@@ -55,6 +55,7 @@ def bash_session(commands: list[str]) -> list[Turn]:
     return [Turn(tool_use("Bash", {"command": c})) for c in commands] + [Turn(text("done"))]
 
 
+@pytest.mark.slow
 def test_denied_commands_never_run_and_allowed_ones_do(
     make_project,
     scripted_model,
@@ -203,6 +204,7 @@ def test_mcp_restrictions_deny_blocked_calls(
     assert second["is_error"] and "blocked pattern 'file://'" in second["content"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (shutil.which("bwrap") and shutil.which("socat")), reason="needs bubblewrap and socat"
 )

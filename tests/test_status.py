@@ -26,30 +26,62 @@ def status(project: Path, *args: str) -> int:
     return main(["status", "--project-dir", str(project), *args])
 
 
+@pytest.mark.slow
 def test_complete_project_passes_the_gate(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["baseline", "--accept", "--project-dir", str(project)]) == 0
+    capsys.readouterr()
     assert status(project, "--check") == 0
     assert "Tracker: 2/2 passing (complete)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_without_a_baseline_the_gate_says_so_and_fails_unless_allowed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert status(project, "--check") == 1
+    out = capsys.readouterr().out
+    assert "WARNING: no tamper baseline" in out and "(complete)" not in out
+    assert status(project, "--check", "--allow-no-baseline") == 0
+    captured = capsys.readouterr()
+    assert "Tracker: 2/2 passing (complete)" in captured.out
+    assert "no tamper baseline" in captured.err
+
+
+def test_status_before_any_run_leaves_nothing_untracked(project: Path) -> None:
+    harness = project / ".agent-harness"
+    before = sorted(
+        p.relative_to(project) for p in project.rglob("*") if "__pycache__" not in str(p)
+    )
+    assert status(project, "--allow-no-baseline") == 0
+    after = sorted(
+        p.relative_to(project) for p in project.rglob("*") if "__pycache__" not in str(p)
+    )
+    new = [p for p in after if p not in before and not str(p).startswith(".pytest_cache")]
+    assert new == [], new
+    assert not (harness / "evidence").exists()
+
+
+@pytest.mark.slow
 def test_incomplete_project_fails_the_gate(project: Path) -> None:
     (project / "calc.py").write_text("def add(a, b):\n    return 0\n")
     assert status(project, "--check") == 1
     assert status(project) == 0  # without --check it only reports
 
 
+@pytest.mark.slow
 def test_tampered_project_fails_the_gate(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert status(project, "--check") == 0  # no baseline yet: the gate does not write one
+    assert status(project, "--check", "--allow-no-baseline") == 0  # the gate does not write one
     assert not (project / ".agent-harness" / "baseline.json").exists()
     (project / ".agent-harness" / "baseline.json").write_text(
-        json.dumps({"items": None, "tests": {"tests.test_calc::test_add": "passed",
-                                             "tests.test_calc::test_keep": "passed",
-                                             "tests.test_calc::test_gone": "failed"}})
+        json.dumps({"items": None, "tests": {"tests/test_calc.py::test_add": "passed",
+                                             "tests/test_calc.py::test_keep": "passed",
+                                             "tests/test_calc.py::test_gone": "failed"}})
     )  # fmt: skip
     capsys.readouterr()
     assert status(project, "--check") == 1
-    assert "test tests.test_calc::test_gone is missing" in capsys.readouterr().out
+    assert "test tests/test_calc.py::test_gone is missing" in capsys.readouterr().out
 
 
 def test_bad_config_exits_4(project: Path) -> None:
@@ -70,14 +102,14 @@ def test_json_summary_and_junit_outputs(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     report = tmp_path / "gate.xml"
 
-    assert status(project, "--json", "--junit-xml", str(report)) == 0
+    assert status(project, "--json", "--junit-xml", str(report), "--allow-no-baseline") == 0
 
     data = json.loads(capsys.readouterr().out)
     assert (data["complete"], data["passing"], data["total"]) == (False, 1, 2)
     statuses = {item["id"]: item["status"] for item in data["items"]}
     assert statuses == {
-        "tests.test_calc::test_add": "failed",
-        "tests.test_calc::test_keep": "passed",
+        "tests/test_calc.py::test_add": "failed",
+        "tests/test_calc.py::test_keep": "passed",
     }
     assert data["warnings"] == []
     text = summary.read_text()

@@ -67,12 +67,13 @@ def pytest_tracker(project: Path, args: tuple[str, ...] = ("tests",)) -> Results
     )
 
 
+@pytest.mark.slow
 def test_pytest_tracker_sees_the_truth_and_completes_when_fixed(project: Path) -> None:
     tracker = pytest_tracker(project)
     first = tracker.evaluate()
     assert {i.id: i.status for i in first.items} == {
-        "tests.test_calc::test_add": "failed",
-        "tests.test_calc::test_sub": "passed",
+        "tests/test_calc.py::test_add": "failed",
+        "tests/test_calc.py::test_sub": "passed",
     }
     assert not first.complete and first.warnings == ()
     (project / "calc.py").write_text(
@@ -81,6 +82,7 @@ def test_pytest_tracker_sees_the_truth_and_completes_when_fixed(project: Path) -
     assert tracker.evaluate().complete
 
 
+@pytest.mark.slow
 def test_deleting_a_failing_test_is_tampering(project: Path) -> None:
     tracker = pytest_tracker(project)
     tracker.evaluate()
@@ -91,11 +93,12 @@ def test_deleting_a_failing_test_is_tampering(project: Path) -> None:
     progress = tracker.evaluate()
     assert progress.passing == 1 and progress.total == 2
     assert progress.warnings == (
-        "test tests.test_calc::test_add is missing from the results (deleted or renamed?)",
+        "test tests/test_calc.py::test_add is missing from the results (deleted or renamed?)",
     )
     assert not progress.complete
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("marker", "warning"),
     [("@pytest.mark.skip", "newly skipped"), ("@pytest.mark.xfail", "newly marked xfail")],
@@ -108,25 +111,36 @@ def test_skipping_or_xfailing_a_test_is_tampering(project: Path, marker: str, wa
         "import pytest\n" + path.read_text().replace("def test_add", f"{marker}\ndef test_add")
     )
     progress = tracker.evaluate()
-    assert any("tests.test_calc::test_add" in w and warning in w for w in progress.warnings)
+    assert any("tests/test_calc.py::test_add" in w and warning in w for w in progress.warnings)
     assert not progress.complete
 
 
-def test_skips_pass_only_when_allowed(project: Path) -> None:
+@pytest.mark.slow
+def test_skips_at_the_baseline_count_as_done_and_others_only_when_allowed(project: Path) -> None:
     path = project / "tests" / "test_calc.py"
+    original = path.read_text()
     path.write_text(
-        "import pytest\n"
-        + path.read_text().replace("def test_add", "@pytest.mark.skip\ndef test_add")
+        "import pytest\n" + original.replace("def test_add", "@pytest.mark.skip\ndef test_add")
     )
+    # Skipped when the baseline was taken (a test for another Python, say): done while it stays so.
     strict = pytest_tracker(project).evaluate()
-    assert strict.passing == 1
+    assert strict.complete
+    assert strict.items[0].evidence.startswith("skipped at the baseline too")
+    Layout.of(project).baseline.unlink()
+    Layout.of(project).baseline_copy.unlink()
+    path.write_text(original)
+    pytest_tracker(project).evaluate()  # the baseline: nothing skipped
+    path.write_text(
+        "import pytest\n" + original.replace("def test_add", "@pytest.mark.skip\ndef test_add")
+    )
     lenient = ResultsTracker(
         "pytest",
         lambda: pytest_evidence(Layout.of(project), args=("tests",)),
         Layout.of(project),
         allow_skipped=True,
     ).evaluate()
-    assert lenient.complete
+    assert lenient.passing == 2
+    assert lenient.warnings == ("test tests/test_calc.py::test_add is newly skipped",)
 
 
 @pytest.mark.parametrize(
@@ -156,16 +170,17 @@ def test_a_hanging_pytest_is_stopped_at_the_timeout(project: Path) -> None:
     assert any("did not finish within 2s" in w for w in evidence.warnings)
 
 
-def test_the_inner_run_sees_no_credentials() -> None:
+def test_the_inner_run_sees_no_credentials_and_no_mark_of_the_harness() -> None:
     env = clean_environment(
         {
             "ANTHROPIC_API_KEY": "k",
             "CLAUDE_CODE_OAUTH_TOKEN": "t",
             "GITHUB_TOKEN": "g",
             "PATH": "/bin",
+            INNER_RUN: "1",  # even when the harness itself runs inside a harness's pytest run
         }
     )
-    assert env == {"PATH": "/bin", INNER_RUN: "1"}
+    assert env == {"PATH": "/bin"}
 
 
 def checklist(

@@ -82,7 +82,7 @@ def test_pytest_tracker_completes_when_the_agent_really_fixes_the_bug(
     out = capsys.readouterr().out
     assert "Progress: 1/2 passing" in out and "COMPLETE: complete" in out
     # The agent was told what fails and why.
-    assert "FAILED tests.test_calc::test_add" in model.requests[0].last_user_text
+    assert "FAILED tests/test_calc.py::test_add" in model.requests[0].last_user_text
     (entry,) = read_ledger(project)
     assert (entry["progress_before"], entry["progress_after"]) == ("1/2 passing", "2/2 passing")
     assert (
@@ -98,8 +98,8 @@ DELETED = TESTS.split("def test_add")[0] + "def test_sub" + TESTS.split("def tes
 @pytest.mark.parametrize(
     ("content", "warning"),
     [
-        (DELETED, "test tests.test_calc::test_add is missing from the results"),
-        (SKIPPED, "test tests.test_calc::test_add is newly skipped"),
+        (DELETED, "test tests/test_calc.py::test_add is missing from the results"),
+        (SKIPPED, "test tests/test_calc.py::test_add is newly skipped"),
     ],
     ids=["deletes-the-test", "skips-the-test"],
 )
@@ -186,6 +186,7 @@ def test_a_checklist_flag_flipped_without_a_fix_is_caught(
     assert entry["progress_after"].startswith("1/2 passing")
 
 
+@pytest.mark.slow
 def test_removed_checklist_items_are_restored_and_the_run_goes_on(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:

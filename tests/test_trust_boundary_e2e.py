@@ -145,7 +145,7 @@ def test_an_agent_that_wants_out_changes_nothing_the_harness_trusts(
     assert "160000" not in git(project, "ls-tree", "-r", "HEAD")
     # The baseline still knows the failing test: deleting it did not make the work complete.
     baseline = json.loads((harness / "baseline.json").read_text())
-    assert "tests.test_calc::test_add" in baseline["tests"]
+    assert "tests/test_calc.py::test_add" in baseline["tests"]
     # No credential reached a committed file.
     if sandbox:
         assert SECRET not in git(project, "log", "-p", "--all")

@@ -15,6 +15,7 @@ from ..layout import Layout
 def run_baseline(layout: Layout, *, accept: bool, trust_config: bool = False) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
+    from ..trackers.base import measure_before_first_session
     from ..trackers.baseline import Baseline
     from ..trust import check
 
@@ -25,7 +26,7 @@ def run_baseline(layout: Layout, *, accept: bool, trust_config: bool = False) ->
     check(config.layout, accept=trust_config)
     if accept:
         Baseline.discard(config.layout)
-        progress = plugins.make_tracker(config).evaluate()
+        progress = measure_before_first_session(plugins.make_tracker(config))
         print(f"New baseline taken: {progress.summary()}")
     baseline = Baseline.load(config.layout, readonly=True)
     items = "none" if baseline.items is None else str(len(baseline.items))

@@ -1,13 +1,18 @@
 """``agent-harness status``: where the work stands, measured now; with ``--check``, a CI gate.
 
 The gate evaluates the evidence itself (reads the JUnit reports, runs pytest) rather than
-trusting stored state, and never repairs anything: a tampered tracker fails the gate.
+trusting stored state, and never repairs anything: a tampered tracker fails the gate. Without a
+baseline nothing guards against deleted or skipped tests, so the gate says so and fails unless
+``--allow-no-baseline`` is given. It writes nothing in the project but where the runtime
+``.gitignore`` keeps it out of the history.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ExitCode
@@ -21,6 +26,7 @@ def run_status(
     as_json_output: bool,
     junit_xml: Path | None,
     trust_config: bool = False,
+    allow_no_baseline: bool = False,
 ) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
@@ -35,7 +41,16 @@ def run_status(
     notice = check_trust(config.layout, accept=trust_config)
     if notice and not as_json_output:
         print(notice)
+    from ..trackers.builtin import agent_writable_evidence
+
+    if writable := agent_writable_evidence(config):
+        print(f"note: {writable}", file=sys.stderr)
     progress, ledger = measure(config, plugins)
+    if config.tracking.type in BASELINED and not _has_baseline(config.layout):
+        if allow_no_baseline:
+            print(f"note: {NO_BASELINE} (allowed by --allow-no-baseline)", file=sys.stderr)
+        else:
+            progress = replace(progress, warnings=(*progress.warnings, NO_BASELINE))
     if as_json_output:
         print(json.dumps(as_json(progress, ledger), indent=2))
     else:
@@ -61,3 +76,17 @@ def run_status(
     if not check:
         return int(ExitCode.COMPLETE)
     return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
+
+
+BASELINED = ("pytest", "junit", "json_checklist")
+NO_BASELINE = (
+    "no tamper baseline: nothing guards against deleted, skipped or rewritten tests; take one "
+    "with `agent-harness baseline --accept` (or let `agent-harness run` take it) and commit it"
+)
+
+
+def _has_baseline(layout: Layout) -> bool:
+    from ..trackers.baseline import Baseline
+
+    baseline = Baseline.load(layout, readonly=True)
+    return baseline.has_tests or baseline.items is not None

@@ -19,7 +19,7 @@ from ..agent.transcript import Transcript
 from ..errors import ExitCode, SandboxUnavailable
 from ..sandbox import cli_sandbox_missing
 from ..security.guards import audited_paths, build_guards, sandbox_deny_write
-from ..trackers.base import Progress
+from ..trackers.base import Progress, measure_before_first_session
 from .audit import ProtectedFiles
 from .books import RunState, SessionRecord, StateStore, run_lock
 from .checkpoints import Checkpoints
@@ -123,7 +123,11 @@ class Runner:
             state.init_files_copied = True
             self.store.save(state)
         self.git.recover_cut_off(state.session, self.store)
-        progress = self.progress = self.tracker.evaluate()
+        # The baseline is taken here, before any session, and never after one.
+        first = state.session == 0
+        progress = self.progress = (
+            measure_before_first_session(self.tracker) if first else self.tracker.evaluate()
+        )
         self.git.commit_harness_files(progress)
         self.display.line(
             f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"

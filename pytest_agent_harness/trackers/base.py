@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 Status = Literal["passed", "failed", "error", "skipped", "missing"]
 
@@ -78,3 +78,12 @@ class Tracker(Protocol):
         anything, so a check never changes what it checks.
         """
         ...
+
+
+def measure_before_first_session(tracker: Tracker) -> Progress:
+    """The measurement before the first session: it takes the tamper baseline, for a tracker
+    that keeps one (``take_baseline()``); any other tracker is simply evaluated."""
+    take = getattr(tracker, "take_baseline", None)
+    if callable(take):
+        return cast(Progress, take())
+    return tracker.evaluate()

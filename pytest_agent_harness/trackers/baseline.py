@@ -2,8 +2,10 @@
 
 Kept twice: in the harness dir (committed with the project) and in the user's state dir, out of
 the agent's reach, which the first is checked against. Checklist items are kept whole, so an
-edited or removed item can be put back; tests are kept by id with their first status, so a
-vanished or newly skipped test is noticed.
+edited or removed item can be put back; tests are kept by pytest node id with their first status
+(with their markers and keywords, so that a narrower selection can be checked against it), so a
+vanished or newly skipped test is noticed; with them, the arguments the tests were selected with
+and the project's test infrastructure (``infra.py``) as the observer saw it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ class Baseline:
     """The checklist as first seen (None until it existed)."""
     tests: dict[str, str] = field(default_factory=dict)
     """Test id to its status when first seen."""
+    selection: list[str] | None = None
+    """The pytest arguments the tests were measured with; None: no test baseline was taken."""
+    tags: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Test id to its ``markers`` and extra ``keywords``, when it had any."""
+    infra: dict[str, Any] | None = None
+    """The test infrastructure the observer saw (None: not observed)."""
     tampered: str = ""
     """Why the project's copy cannot be believed (it differs from the harness's own), or ''."""
 
@@ -73,14 +81,28 @@ class Baseline:
             return cls()
         items = data.get("items")
         tests = data.get("tests")
+        selection = data.get("selection")
+        tags = data.get("tags")
+        infra = data.get("infra")
         return cls(
             items=items if isinstance(items, list) else None,
             tests={str(k): str(v) for k, v in tests.items()} if isinstance(tests, dict) else {},
+            selection=[str(a) for a in selection] if isinstance(selection, list) else None,
+            tags=tags if isinstance(tags, dict) else {},
+            infra=infra if isinstance(infra, dict) else None,
         )
+
+    @property
+    def has_tests(self) -> bool:
+        """Whether a test baseline was taken (possibly of no test at all)."""
+        return self.selection is not None or bool(self.tests)
 
     def save(self, layout: Layout) -> None:
         """Write both copies: the project's and the harness's own."""
-        text = json.dumps({"items": self.items, "tests": self.tests}, indent=1) + "\n"
+        data: dict[str, Any] = {"items": self.items, "tests": self.tests}
+        if self.selection is not None:
+            data.update(selection=self.selection, tags=self.tags, infra=self.infra)
+        text = json.dumps(data, indent=1) + "\n"
         write_atomic(layout.baseline_copy, text)
         write_atomic(layout.baseline, text)
 

@@ -2,18 +2,24 @@
 
 ``junit_evidence`` reads reports a runner wrote; ``pytest_evidence`` runs pytest in its own
 process group, with credentials removed from its environment and a timeout (SIGINT, then
-SIGKILL), writing JUnit XML to a file the harness owns.
+SIGKILL). The outcomes come from the harness's observer (``observer.py``, loaded first with
+``-p``), which writes what really happened to each test to a file the harness created for this
+run under an unguessable name; the JUnit XML pytest also writes lends messages and is
+cross-checked. The child's environment carries no mark of the harness.
 
 The project's conftest and plugins are the agent's code, so with a ``PytestSandbox`` pytest runs
 under bubblewrap (``sandbox.py``): no network, the harness dir and ``.git`` read-only except the
 report's directory, credential stores hidden, a throwaway HOME. A sandbox that cannot be made
 gives evidence that is never complete, with the fix; it never falls back to running unsandboxed.
+When the evidence dir is not yet ignored (``status`` before any run), it is removed afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +31,7 @@ from ..envvars import INNER_RUN, without_secrets
 from ..layout import Layout
 from ..sandbox import available, bwrap_argv
 from .junit import JUnitReport, find_reports, read_junit
+from .record import OBSERVER_MODULE, RECORD_OPTION, RunRecord, as_report, read_record
 
 KILL_GRACE_SECONDS = 10.0
 PYTEST_EXIT = {
@@ -41,6 +48,13 @@ class Evidence:
     warnings: tuple[str, ...] = ()
     completable: bool = True
     source: str = ""
+    record: RunRecord | None = None
+    """What the harness's observer saw (pytest evidence only)."""
+    args: tuple[str, ...] = ()
+    """The pytest arguments the run selected its tests with (pytest evidence only)."""
+
+
+_EMPTY = JUnitReport(cases={}, files=(), problems=())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,9 +85,10 @@ def junit_evidence(project_dir: Path, patterns: Sequence[str]) -> Evidence:
 
 
 def clean_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment without credentials, marked as the harness's own test run."""
+    """The environment without credentials, and without any mark of the harness: the
+    project's code cannot tell the harness's run from a plain pytest run by it."""
     env = without_secrets(environ)
-    env[INNER_RUN] = "1"
+    env.pop(INNER_RUN, None)
     return env
 
 
@@ -85,19 +100,51 @@ def pytest_evidence(
     timeout: float = 600.0,
     sandbox: PytestSandbox | None = None,
 ) -> Evidence:
-    """Run pytest (inside ``sandbox`` when given) and read the JUnit report it wrote."""
+    """Run pytest (inside ``sandbox`` when given) under the observer and read its record."""
     report_path = layout.pytest_report
-    report_path.parent.mkdir(parents=True, exist_ok=True)
+    folder = report_path.parent
+    transient = not folder.exists() and not layout.gitignore.exists()
+    folder.mkdir(parents=True, exist_ok=True)
     report_path.unlink(missing_ok=True)  # never read a stale report as this run's
+    record_path = _new_record(report_path)
+    try:
+        return _measure(layout, args, command, timeout, sandbox, record_path)
+    finally:
+        record_path.unlink(missing_ok=True)
+        if transient:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _new_record(report_path: Path) -> Path:
+    """An empty file, made by the harness, named so that nothing can guess it beforehand."""
+    path = report_path.with_name(f"observer-{secrets.token_hex(16)}.jsonl")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    os.close(os.open(path, flags, 0o600))
+    return path
+
+
+def _measure(
+    layout: Layout,
+    args: Sequence[str],
+    command: Sequence[str],
+    timeout: float,
+    sandbox: PytestSandbox | None,
+    record_path: Path,
+) -> Evidence:
+    report_path = layout.pytest_report
+    base = [*(command or (sys.executable, "-m", "pytest"))]
     argv = [
-        *(command or (sys.executable, "-m", "pytest")),
+        *base,
+        "-p",
+        OBSERVER_MODULE,
+        f"{RECORD_OPTION}={record_path}",
         *args,
         f"--junitxml={report_path}",
         "-o",
-        "junit_family=xunit2",
+        "junit_family=xunit1",
         "-q",
     ]
-    shown = " ".join(argv[: len(argv) - 4])
+    shown = " ".join([*base, *args])
     env = clean_environment(os.environ)
     run = argv
     if sandbox is not None:
@@ -106,11 +153,28 @@ def pytest_evidence(
             return _unsandboxable(shown, reason)
         run = sandboxed(argv, layout, sandbox, env)
     code, output = _run(run, layout.project_dir, timeout, env)
-    report = (
-        read_junit([report_path])
-        if report_path.exists()
-        else JUnitReport(cases={}, files=(), problems=())
+    junit = read_junit([report_path]) if report_path.exists() else _EMPTY
+    record = read_record(record_path)
+    report, warnings = _judge(code, output, shown, timeout, junit, record)
+    return Evidence(
+        report=report,
+        warnings=tuple(warnings),
+        completable=code in (0, 1) and record is not None and record.finished and not warnings,
+        source=shown,
+        record=record,
+        args=tuple(args),
     )
+
+
+def _judge(
+    code: int | None,
+    output: str,
+    shown: str,
+    timeout: float,
+    junit: JUnitReport,
+    record: RunRecord | None,
+) -> tuple[JUnitReport, list[str]]:
+    """The observer's outcomes, and every reason not to believe this run."""
     warnings: list[str] = []
     if code is None:
         warnings.append(f"`{shown}` did not finish within {timeout:g}s (tracking.pytest_timeout)")
@@ -119,18 +183,24 @@ def pytest_evidence(
         warnings.append(f"`{shown}` exited {code}: {PYTEST_EXIT[code]}; {tail[0][:200]}")
     elif code not in (0, 1):
         warnings.append(f"`{shown}` exited {code}")
+    report, tampered = as_report(record, junit) if record is not None else (_EMPTY, [])
+    if code in (0, 1) and (record is None or not record.finished):
+        warnings.append(
+            f"`{shown}` exited {code} but the harness's observer recorded no end of the session "
+            f"(ended from inside by the project's code, or {OBSERVER_MODULE} cannot be imported "
+            "by tracking.pytest_command)"
+        )
     failing = any(c.status in ("failed", "error") for c in report.cases.values())
+    if code == 0 and failing:
+        warnings.append("pytest exited 0 although tests failed: its exit status was rewritten")
     if code not in (0, None) and not failing and code not in PYTEST_EXIT:
         warnings.append(
             "pytest failed but its report shows no failing test: the report is incomplete"
         )
-    warnings.extend(report.problems)
-    return Evidence(
-        report=report,
-        warnings=tuple(warnings),
-        completable=code in (0, 1) and not report.problems,
-        source=shown,
-    )
+    warnings += tampered
+    warnings += record.problems if record is not None else []
+    warnings += junit.problems
+    return report, warnings
 
 
 def sandboxed(

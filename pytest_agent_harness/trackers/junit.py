@@ -1,165 +1,95 @@
 """Reading JUnit XML from any runner (and writing a tracker's verdict as JUnit): the only module
-that imports junitparser.
+that imports junitparser, used only for writing. Reading is ``junit_safe`` (parsing) and
+``junit_cases`` (normalisation) on the stdlib's C parser, so a 100,000-case report reads in well
+under a second.
 
-junitparser parses each file (through a parser of ours that refuses entity declarations, so a
-report cannot expand itself into gigabytes or read local files); the normalisation on top reads
-the element tree directly, which keeps a 100,000-case report well under a second.
+Rules, which read the reports of pytest, node, jest, go, rspec, Maven, GoogleTest and more:
 
-Rules, which read the reports of pytest, node, jest, go, rspec and Maven alike:
-
+- a report is refused (a problem, never a pass) when it is not well-formed XML, its root is not
+  ``<testsuites>``/``<testsuite>``, or it has a DOCTYPE, in any encoding and behind anything:
+  an expat parser stops at ``<!DOCTYPE`` before the tree sees it, so no entity is declared or
+  expanded (an entity could forge a passing ``<testcase>``);
 - every ``<testcase>`` anywhere counts, whatever the root and however deep suites nest;
   aggregate count attributes are never trusted;
 - status, most severe first: error > failure > skipped > passed; ``<flakyFailure>`` and
   ``<flakyError>`` alone mean passed after a rerun (flaky); ``<rerunFailure>`` beside a final
-  ``<failure>`` is still a failure; pytest's xfail is ``<skipped type="pytest.xfail">``;
-- the same (file, classname, name) twice: a failure followed by a pass is a flaky pass,
-  otherwise the worst status wins (pytest's call failure plus teardown error).
+  ``<failure>`` is still a failure; pytest's xfail is ``<skipped type="pytest.xfail">``; a case
+  with no result child whose ``status``/``result`` says it never ran (``disabled``, ``notrun``,
+  ``suppressed``, ``skipped``: cppfw/tst, GoogleTest's ``DISABLED_`` and ``GTEST_SKIP``) is
+  skipped, never passed;
+- a test is (report file, ``<testsuite>`` element, ``file`` attribute, classname, name). Only a
+  repeat inside one suite element is the same test again (rerun plugins, pytest's teardown
+  error): a failure followed by a pass is a flaky pass, otherwise the worst status wins. The same
+  classname and name in two suites or two files are two tests, so neither hides the other.
 
-Test ids are ``classname::name`` (just ``name`` when there is no classname). A checklist may name
-a test by that id, by a pytest node id (``tests/test_x.py::TestY::test_z[1]``, which pytest
-reports as classname ``tests.test_x.TestY`` and name ``test_z[1]``), or by a bare name when only
-one test has it.
+Test ids are ``classname::name`` (just ``name`` without a classname) while unique, identical for
+pytest's xunit1 and xunit2. Tests that share one get `` @ `` and where they ran: the report
+file when they come from several (relative to the reports' common folder), the suite path
+(``outer > inner``), the ``file`` attribute if still needed, then ``#2`` (``test::adds @ int``).
+A checklist may name a test by its id; by ``classname::name``, which names every test sharing it
+(the worst decides); by a pytest node id (``tests/test_x.py::TestY::test_z[1]``, reported as
+classname ``tests.test_x.TestY`` and name ``test_z[1]``, or through xunit1's ``file``); or by a
+bare name when only one test has it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import os
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from xml.etree import ElementTree
 
-from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestCase, TestSuite
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from .base import Progress, Status
+from .base import Progress
+from .junit_cases import CaseResult, JUnitReport, Suite, assign_ids, collect, first_line
+from .junit_safe import parse_report
 
-MESSAGE_LIMIT = 300
-_SEVERITY = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
-_TAG_STATUS: dict[str, Status] = {"error": "error", "failure": "failed", "skipped": "skipped"}
-
-
-class CaseResult(NamedTuple):
-    """One unique test, after normalisation (a tuple: 100,000 of them are made per big report)."""
-
-    id: str
-    classname: str
-    name: str
-    file: str | None
-    status: Status
-    flaky: bool = False
-    xfail: bool = False
-    message: str = ""
-    time: float | None = None
-    report: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class JUnitReport:
-    cases: dict[str, CaseResult]
-    files: tuple[str, ...]
-    problems: tuple[str, ...]
-
-
-class _EntityRefused(ValueError):
-    pass
-
-
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
-PROLOG_CHUNK = 65536
-
-
-def _safe_parse(source: str) -> Any:
-    """Parse, refusing any DOCTYPE: no JUnit report needs one, and entities live there.
-
-    A DOCTYPE can only come before the root element, so only the prolog is scanned.
-    """
-    with open(source, "rb") as handle:
-        prolog = b""
-        while True:
-            chunk = handle.read(PROLOG_CHUNK)
-            prolog += chunk
-            start = _ROOT_START.search(prolog)
-            head = prolog if start is None else prolog[: start.start()]
-            if _DOCTYPE.search(head):
-                raise _EntityRefused("the report has a DOCTYPE; refusing to expand entities")
-            if start is not None or not chunk:
-                break
-            prolog = prolog[-16:]  # keep a tail so a split "<!DOCTYPE" is still seen
-    return ElementTree.parse(source)
+__all__ = [
+    "CaseResult",
+    "JUnitReport",
+    "find_reports",
+    "lookup",
+    "matches",
+    "node_id_parts",
+    "read_junit",
+    "write_progress",
+]
 
 
 def read_junit(paths: Iterable[Path]) -> JUnitReport:
     """Every test in the given reports; a file that cannot be read is a problem, never a crash."""
-    cases: dict[str, CaseResult] = {}
+    suites: list[Suite] = []
     files: list[str] = []
     problems: list[str] = []
-    for path in paths:
-        try:
-            xml = JUnitXml.fromfile(str(path), parse_func=_safe_parse)
-        except (OSError, ElementTree.ParseError, _EntityRefused, JUnitXmlError, ValueError) as exc:
-            problems.append(f"{path}: not a readable JUnit XML report ({_first_line(str(exc))})")
-            continue
-        report = str(path)
-        files.append(report)
-        for element in xml._elem.iter("testcase"):
-            case = _case(element, report)
-            earlier = cases.get(case.id)
-            if earlier is None:
-                cases[case.id] = case
-            else:  # a rerun of the same test, or two tests that share an id: keep the worse
-                cases[case.id] = _merge(earlier, case, rerun=earlier.file == case.file)
+    with _no_cycle_collection():
+        for path in paths:
+            try:
+                root = parse_report(path)
+            except (OSError, ElementTree.ParseError, ValueError) as exc:
+                problems.append(f"{path}: not a readable JUnit XML report ({first_line(str(exc))})")
+                continue
+            collect(root, len(files), str(path), suites)
+            files.append(str(path))
+        cases = assign_ids(suites, files)
     return JUnitReport(cases=cases, files=tuple(files), problems=tuple(problems))
 
 
-def _case(element: Any, report: str) -> CaseResult:
-    attrs = element.attrib
-    classname = attrs.get("classname", "") or ""
-    name = attrs.get("name", "") or ""
-    status: Status = "passed"
-    message = ""
-    flaky = False
-    xfail = False
-    for child in element if len(element) else ():
-        tag = child.tag
-        if tag in ("error", "failure", "skipped"):
-            found = _TAG_STATUS[tag]
-            if _SEVERITY[found] > _SEVERITY[status]:
-                status = found
-                message = child.get("message") or (child.text or "")
-                xfail = tag == "skipped" and child.get("type") == "pytest.xfail"
-        elif tag in ("flakyFailure", "flakyError"):
-            flaky = True
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector: a big report makes hundreds of thousands of tuples, none in
+    a cycle, and the collector rescanning them took a fifth of the read."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        duration: float | None = float(attrs["time"]) if "time" in attrs else None
-    except ValueError:
-        duration = None
-    return CaseResult(
-        f"{classname}::{name}" if classname else name,
-        classname,
-        name,
-        attrs.get("file"),
-        status,
-        flaky and status == "passed",
-        xfail,
-        _first_line(message) if message else "",
-        duration,
-        report,
-    )
-
-
-def _merge(earlier: CaseResult, later: CaseResult, *, rerun: bool) -> CaseResult:
-    if rerun and earlier.status in ("failed", "error") and later.status == "passed":
-        return later._replace(flaky=True)
-    return later if _SEVERITY[later.status] > _SEVERITY[earlier.status] else earlier
-
-
-def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 3] + "..."
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def find_reports(project_dir: Path, patterns: Sequence[str]) -> list[Path]:
@@ -174,22 +104,64 @@ def find_reports(project_dir: Path, patterns: Sequence[str]) -> list[Path]:
     return sorted(found, key=os.fspath)
 
 
-def node_id_parts(ref: str) -> tuple[str, str] | None:
-    """(classname, name) pytest reports for a node id such as ``tests/t.py::C::test[1]``."""
+class _NodeRef(NamedTuple):
+    path: str  # tests/test_x.py
+    classes: list[str]  # ["TestY"]
+    name: str  # test_z[1]
+
+    @property
+    def classname(self) -> str:
+        """What pytest writes as classname: the node id's path as a module, then the classes."""
+        module = self.path[:-3].strip("/").replace("/", ".")
+        return ".".join([module, *self.classes])
+
+
+def _node_ref(ref: str) -> _NodeRef | None:
     parts = ref.split("::")
     if len(parts) < 2 or not parts[0].endswith(".py"):
         return None
-    module = parts[0][:-3].replace("\\", "/").strip("/").replace("/", ".")
-    return ".".join([module, *parts[1:-1]]), parts[-1]
+    return _NodeRef(_slashes(parts[0]), parts[1:-1], parts[-1])
+
+
+def _slashes(path: str) -> str:
+    path = path.replace("\\", "/")
+    return path[2:] if path.startswith("./") else path
+
+
+def node_id_parts(ref: str) -> tuple[str, str] | None:
+    """(classname, name) pytest reports for a node id such as ``tests/t.py::C::test[1]``."""
+    node = _node_ref(ref)
+    return None if node is None else (node.classname, node.name)
+
+
+def _is_node(case: CaseResult, node: _NodeRef, *, any_params: bool = False) -> bool:
+    """Whether ``case`` is the pytest node (any parameter set of it with ``any_params``).
+
+    By classname (both junit families), or by xunit1's ``file`` when pytest ran from another
+    rootdir: the file paths agree (one may be inside the other) and the classname ends with
+    the module's name and the classes.
+    """
+    name = case.name.split("[", 1)[0] if any_params else case.name
+    if name != node.name:
+        return False
+    if case.classname == node.classname:
+        return True
+    if not case.file:
+        return False
+    file = _slashes(case.file)
+    if not (file == node.path or file.endswith("/" + node.path) or node.path.endswith("/" + file)):
+        return False
+    tail = [Path(node.path).stem, *node.classes]
+    return case.classname.split(".")[-len(tail) :] == tail
 
 
 def matches(case: CaseResult, ref: str) -> bool:
     """Whether a checklist's test reference names this case."""
-    if ref == case.id:
+    if ref in (case.id, case.base_id):
         return True
-    parts = node_id_parts(ref)
-    if parts is not None:
-        return (case.classname, case.name) == parts
+    node = _node_ref(ref)
+    if node is not None:
+        return _is_node(case, node)
     return "::" not in ref and ref == case.name
 
 
@@ -198,18 +170,19 @@ def lookup(report: JUnitReport, ref: str) -> list[CaseResult]:
     direct = report.cases.get(ref)
     if direct is not None:
         return [direct]
-    parts = node_id_parts(ref)
-    if parts is not None:
-        classname, name = parts
-        found = report.cases.get(f"{classname}::{name}")
+    cases = report.cases.values()
+    shared = [c for c in cases if c.base_id == ref]  # one id, several tests: all of them
+    if shared:
+        return shared
+    node = _node_ref(ref)
+    if node is not None:
+        found = report.cases.get(f"{node.classname}::{node.name}")
         if found is not None:
             return [found]
+        exact = [c for c in cases if _is_node(c, node)]
         # A parametrized reference without its id names every parameter set.
-        return [
-            c for c in report.cases.values()
-            if c.classname == classname and c.name.split("[", 1)[0] == name
-        ]  # fmt: skip
-    named = [c for c in report.cases.values() if c.name == ref]
+        return exact or [c for c in cases if _is_node(c, node, any_params=True)]
+    named = [c for c in cases if c.name == ref]
     return named if len(named) == 1 else []
 
 
