@@ -19,6 +19,8 @@ AUTH_TOKEN = "ANTHROPIC_AUTH_TOKEN"
 OAUTH_TOKEN = "CLAUDE_CODE_OAUTH_TOKEN"
 API_CREDENTIALS = (API_KEY, AUTH_TOKEN, OAUTH_TOKEN)
 """What the Claude Code CLI authenticates with."""
+ADDED_BY_CLI = ("CLAUDE_CODE_MESSAGING_TOKEN",)
+"""Secrets the Claude Code CLI puts in the environment of what it starts (shells, servers)."""
 
 OTHER_SECRETS = (
     "AWS_SECRET_ACCESS_KEY",

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .envvars import API_CREDENTIALS, is_secret, without_secrets
+from .envvars import ADDED_BY_CLI, API_CREDENTIALS, is_secret, without_secrets
 
 INSTALL_HINT = "apt-get install bubblewrap"
 SANDBOX_HOME = "/tmp/home"
@@ -34,8 +34,6 @@ NOT_PASSED = frozenset(
     {"SSH_AUTH_SOCK", "GPG_AGENT_INFO", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "TMPDIR"}
 )
 """Variables that point at the host's agents and per-user dirs, which the sandbox hides."""
-ADDED_BY_CLI = ("CLAUDE_CODE_MESSAGING_TOKEN",)
-"""Secrets the Claude Code CLI adds to the environment of the MCP servers it starts."""
 
 
 def withholding_secrets(

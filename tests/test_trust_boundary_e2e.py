@@ -58,6 +58,7 @@ def attacks(project: Path, marker: Path, home: Path) -> list[str]:
         "cp /dev/null .agent-harness/baseline.json",
         # a credential store
         "cat ~/.claude/.credentials.json > stolen.txt",
+        "env > environment.txt",
     ]
 
 
@@ -148,7 +149,10 @@ def test_an_agent_that_wants_out_changes_nothing_the_harness_trusts(
     assert "tests/test_calc.py::test_add" in baseline["tests"]
     # No credential reached a committed file.
     if sandbox:
-        assert SECRET not in git(project, "log", "-p", "--all")
+        history = git(project, "log", "-p", "--all")
+        assert SECRET not in history
+        assert "PATH=" in history  # the shell's environment was committed: the check can fail
+        assert "ANTHROPIC_API_KEY=" not in history and "MESSAGING_TOKEN=" not in history
     # The config planted nothing for the next run either.
     assert "mcp_servers" not in config_text
 

@@ -37,7 +37,7 @@ from claude_agent_sdk import (
     UserMessage,
 )
 
-from ..envvars import API_CREDENTIALS
+from ..envvars import ADDED_BY_CLI, API_CREDENTIALS
 from .session import (
     EventSink,
     Failure,
@@ -92,7 +92,9 @@ def sandbox_settings(sandbox: SandboxConfig, spec: SessionSpec) -> dict[str, Any
             "denyRead": [*sandbox.deny_read, str(spec.config_dir)],
             "denyWrite": [str(path) for path in spec.deny_write],
         },
-        "credentials": {"envVars": [{"name": n, "mode": "deny"} for n in API_CREDENTIALS]},
+        "credentials": {
+            "envVars": [{"name": n, "mode": "deny"} for n in (*API_CREDENTIALS, *ADDED_BY_CLI)]
+        },
     }
 
 
