@@ -140,6 +140,12 @@ class Layout:
         return user_state_dir() / "baselines" / f"{_key(self.harness_dir)}.json"
 
     @property
+    def git_record(self) -> Path:
+        """The repository's program-running config and hooks as the harness last accepted them,
+        so a hook or filter planted between two runs is caught by the second."""
+        return user_state_dir() / "git" / f"{_key(self.project_dir)}.json"
+
+    @property
     def git_dir(self) -> Path:
         return self.project_dir / ".git"
 

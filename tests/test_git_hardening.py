@@ -149,7 +149,7 @@ def test_any_key_that_runs_a_program_added_during_the_run_is_refused(
 ) -> None:
     guard = gitops.GitGuard.record(repo)
     git(repo, "config", key, value.replace("PLANT", plant(repo)))
-    with pytest.raises(GitStateError, match="during the run") as caught:
+    with pytest.raises(GitStateError, match="since the harness last accepted") as caught:
         session(repo, 1, guard)
     assert key.lower().split(".")[0] in str(caught.value).lower()
     assert "\n" not in str(caught.value)

@@ -16,6 +16,10 @@ def run_trust(layout: Layout) -> int:
         layout.project_dir, layout.harness_dir, tracker_types=load_plugins().tracker_types()
     )
     changed = trust(layout)
+    if layout.git_dir.exists():
+        from ..run.checkpoints import accepted_git
+
+        accepted_git(layout, accept=True)  # its hooks and program-running config, as they are
     detail = f"; changed since the last trust: {', '.join(changed)}" if changed else ""
     print(f"Trusted {layout.config}{detail}")
     return int(ExitCode.COMPLETE)

@@ -129,9 +129,10 @@ def _undo(entry: Entry) -> str:
     where = entry.origin.removeprefix("file:")
     value = entry.value if len(entry.value) <= 60 else entry.value[:57] + "..."
     return (
-        f"git config {entry.key} was added or changed during the run (now '{value}', in "
-        f"{where}); it would make the harness's git run a program. Undo it with "
-        f"`git config --file {where} --unset-all {entry.key}` (or edit {where}) and run again"
+        f"git config {entry.key} was added or changed since the harness last accepted the "
+        f"repository (now '{value}', in {where}); it would make the harness's git run a "
+        f"program. Undo it with `git config --file {where} --unset-all {entry.key}` (or edit "
+        f"{where}) and run again, or, if you made the change, run `agent-harness trust`"
     )
 
 
@@ -188,12 +189,33 @@ class GitGuard:
         warnings = []
         if self.hooks_ok and not same:
             warnings.append(
-                f"the git hooks in {self.hooks_dir} changed during the run; the harness's "
-                "commits skip them until they are as they were at the start"
+                f"the git hooks in {self.hooks_dir} changed since the harness last accepted "
+                "them; its commits skip them until they are as they were (or, if you changed "
+                "them, until `agent-harness trust`)"
             )
         self.hooks_ok = same
         self.pending += warnings
         return warnings
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "programs": sorted([key, value] for key, value in self.programs),
+            "hooks_dir": str(self.hooks_dir),
+            "hooks_print": self.hooks_print,
+        }
+
+    @classmethod
+    def from_json(cls, project_dir: Path, data: object) -> GitGuard | None:
+        """A guard whose reference is a saved one (None when ``data`` is not one)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            programs = frozenset((str(k), str(v)) for k, v in data["programs"])
+            hooks_dir, hooks_print = Path(data["hooks_dir"]), str(data["hooks_print"])
+            common = common_dir(project_dir)
+        except (KeyError, TypeError, ValueError, subprocess.CalledProcessError):
+            return None
+        return cls(project_dir, common, programs, hooks_dir, hooks_print)
 
     def take_warnings(self) -> list[str]:
         """The warnings checks made since the last call (for the caller to print)."""

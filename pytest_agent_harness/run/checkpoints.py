@@ -8,15 +8,19 @@ repository's config is refused and changed hooks are skipped (``gitops.GitGuard`
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 from typing import TYPE_CHECKING
 
-from ..files import remove_stale_temp_files
+from ..errors import PlantedLinkError
+from ..files import read_bytes, remove_stale_temp_files, write_atomic
 
 if TYPE_CHECKING:
     from ..agent.display import Display
     from ..config import Config
     from ..gitops import GitGuard
+    from ..layout import Layout
     from ..trackers.base import Progress
     from .books import StateStore
 
@@ -42,7 +46,9 @@ class Checkpoints:
             layout.gitignore.write_text(layout.gitignore_text(), encoding="utf-8")
         for message in gitops.preflight(layout.project_dir).messages:
             self.display.line(message)
-        self.guard = gitops.GitGuard.record(layout.project_dir)
+        self.guard = accepted_git(layout)
+        self.guard.check()  # a filter planted since the last run stops it here
+        self._warnings()
 
     def copy_init_files(self) -> None:
         for init_file in self.config.init_files:
@@ -133,3 +139,22 @@ class Checkpoints:
     def _warnings(self) -> None:
         for warning in self.guard.take_warnings() if self.guard else ():
             self.display.warn(warning)
+
+
+def accepted_git(layout: Layout, *, accept: bool = False) -> GitGuard:
+    """The repository's program-running config and hooks as the harness last accepted them
+    (the first run's, or the last ``agent-harness trust``); ``accept`` records them as they are
+    now. Kept in the user's state dir: what changes between two runs is held to it too."""
+    from .. import gitops
+
+    saved = None
+    if not accept:
+        with contextlib.suppress(OSError, ValueError, PlantedLinkError):
+            saved = gitops.GitGuard.from_json(
+                layout.project_dir, json.loads(read_bytes(layout.git_record))
+            )
+    if saved is not None:
+        return saved
+    guard = gitops.GitGuard.record(layout.project_dir)
+    write_atomic(layout.git_record, json.dumps(guard.to_json(), indent=1) + "\n")
+    return guard
