@@ -26,13 +26,17 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from pytest_agent_harness.security.bash import BashPolicy, check_command
+from pytest_agent_harness.security.builtins import BUILTINS
+from pytest_agent_harness.security.options import Spec, spellings
+from pytest_agent_harness.security.writers import SORT
 
 pytestmark = pytest.mark.fuzz
 
 ALLOWED = frozenset(
     {"ls", "cat", "echo", "grep", "sort", "head", "wc", "true", "false", "test", "printf",
      "mkdir", "touch", "env", "timeout", "nice", "nohup", "xargs", "bash", "sh", "python3",
-     "git", "cd", "sleep", "wait", "read", "export"}
+     "git", "cd", "sleep", "wait", "read", "export", "unset", "local", "declare", "typeset",
+     "readonly", "mapfile", "readarray", "getopts", "jobs", "["}
 )  # fmt: skip
 FORBIDDEN = ("curl", "wget", "rm", "nc", "ssh", "perl", "dd", "chmod", "kill", "node", "make")
 """Not allowed. kill is a bash builtin as well: it starts no program, so it records nothing."""
@@ -399,6 +403,44 @@ def _tests() -> st.SearchStrategy[str]:
     )
 
 
+NAME_WORDS = [
+    "x",
+    "PATH",
+    "a[1]",
+    "'a[$(curl x)]'",
+    '"a[$(curl x)]"',
+    "a[$(curl x)]",
+    "'x=($(curl x))'",
+]
+"""Variable names as a builtin may get them: plain, dangerous, with a subscript that runs code."""
+
+
+def _option_words(table: Spec) -> list[str]:
+    """Every alias of every option in a table, and each long option's unique prefixes."""
+    canonical = {name for name, _ in (*table.short.values(), *table.long.values())}
+    return sorted({alias for name in canonical for alias in spellings(table, name)})
+
+
+def _builtin_line() -> st.SearchStrategy[str]:
+    """A builtin from the policy's tables with its options (denied ones too, attached or not)
+    and names that bash would evaluate, plus sort's program-running option in every spelling."""
+
+    def line(name: str) -> st.SearchStrategy[str]:
+        option = st.sampled_from(_option_words(BUILTINS[name].options) or ["--"])
+        attached = st.builds(lambda o, n: o + n.strip("'\""), option, st.sampled_from(NAME_WORDS))
+        words = st.lists(st.one_of(option, attached, st.sampled_from(NAME_WORDS)), max_size=3)
+        return words.map(lambda ws: " ".join([name, *ws]))
+
+    sort = st.builds(
+        lambda o, sep: f"sort -S 1K {o}{sep}curl < README.md",
+        st.sampled_from(spellings(SORT, "--compress-program")),
+        st.sampled_from(["=", " "]),
+    )
+    builtin = st.sampled_from(sorted(n for n in BUILTINS if n in ALLOWED)).flatmap(line)
+    in_function = builtin.map(lambda b: f"f() {{ {b}; }}; f")
+    return st.one_of(builtin, in_function, sort, st.just("jobs -x curl x"))
+
+
 def _cd() -> st.SearchStrategy[str]:
     return st.builds(
         lambda pre, target: f"{pre}cd {target}",
@@ -420,6 +462,7 @@ def _grammar(
         _assignment(None),
         _assignment(None).map(lambda a: f"export {a}"),
         st.sampled_from(LEAVES),
+        _builtin_line(),
     )
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -646,3 +689,38 @@ def test_the_recorder_sees_writes_outside_the_project(scratch: Scratch) -> None:
     ]
     _reset(scratch)
     assert run(scratch, "cd ..; echo x > new.txt").changed == [str(scratch.root / "new.txt")]
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    template=st.builds(
+        lambda before, line, after: f"{before}{line}{after}",
+        st.sampled_from(["", "a=(1 2); "]),  # bash evaluates an existing array's subscripts
+        _builtin_line(),
+        st.sampled_from(["", " < README.md", " <<< x"]),
+    )
+)
+def test_builtin_lines_start_only_allowed_programs(scratch: Scratch, template: str) -> None:
+    """Builtins drawn from the policy's own tables, options and names that evaluate code,
+    densely: whatever the policy allows runs under real bash and starts nothing forbidden."""
+    check_and_run(scratch, template)
+
+
+NAME_TAKING = sorted(n for n in BUILTINS if n in ALLOWED and BUILTINS[n].operands)
+
+
+@pytest.mark.parametrize("builtin", NAME_TAKING)
+def test_every_name_taking_builtin_with_every_name_form(scratch: Scratch, builtin: str) -> None:
+    """Exhaustive where the grammar is sparse: each builtin that takes names, with each name
+    form (an existing array makes bash evaluate the subscript), run if the policy allows it."""
+    for name in NAME_WORDS:
+        for before in ("", "a=(1 2); "):
+            for after in ("", " <<< x"):
+                check_and_run(scratch, f"{before}{builtin} {name}{after}")
+                check_and_run(scratch, f"f() {{ {before}{builtin} {name}{after}; }}; f")
