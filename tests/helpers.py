@@ -46,3 +46,22 @@ def wait_for_group_exit(pgid: int, timeout: float = 15.0) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+def write_recording_shims(bin_dir: Path, real: dict[str, str | None], log: Path) -> Path:
+    """A PATH dir of shims that append their name to ``log`` and then exec the real program
+    (or exit 0 where ``real`` has none), and a BASH_ENV file that records unknown commands
+    too; returns that file. Used by the fuzz suites that run policy-allowed lines."""
+    import shlex
+
+    for name, path in real.items():
+        tail = f'exec {shlex.quote(path)} "$@"\n' if path else "exit 0\n"
+        shim = bin_dir / name
+        shim.write_text(f"#!/bin/sh\necho {shlex.quote(name)} >> {shlex.quote(str(log))}\n{tail}")
+        shim.chmod(0o755)
+    bashenv = bin_dir.parent / "bashenv"
+    bashenv.write_text(
+        f'command_not_found_handle() {{ echo "$1" >> {shlex.quote(str(log))}; return 127; }}\n'
+        "FUNCNEST=8\n"  # belt and braces: no generated line writes a recursive function
+    )
+    return bashenv

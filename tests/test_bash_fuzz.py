@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import write_recording_shims
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -196,18 +197,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
     missing = [name for name, path in real.items() if path is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} on PATH")
-    for name in SHIMS:
-        record = f"echo {name} >> {shlex.quote(str(log))}\n"
-        path = real.get(name)
-        tail = f'exec {shlex.quote(path)} "$@"\n' if path else "exit 0\n"
-        shim = bin_dir / name
-        shim.write_text(f"#!/bin/sh\n{record}{tail}")
-        shim.chmod(0o755)
-    bashenv = root / "bashenv"
-    bashenv.write_text(
-        f'command_not_found_handle() {{ echo "$1" >> {shlex.quote(str(log))}; return 127; }}\n'
-        "FUNCNEST=8\n"  # belt and braces: the grammar never writes a recursive function
-    )
+    bashenv = write_recording_shims(bin_dir, {name: real.get(name) for name in SHIMS}, log)
     project = root / "project"
     outside = root / "outside"
     scratch = Scratch(

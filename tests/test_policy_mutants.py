@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import write_recording_shims
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bash_policy import CASES, POLICY
@@ -159,17 +159,9 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
     project, bin_dir, log = root / "project", root / "bin", root / "log"
     bin_dir.mkdir()
     (root / "home").mkdir()
-    for name in sorted((_names_in_corpora() | ALLOWED) - {"bin"}):
-        real = shutil.which(name) if name in ALLOWED else None
-        tail = f'exec {shlex.quote(real)} "$@"\n' if real else "exit 0\n"
-        shim = bin_dir / name
-        shim.write_text(f"#!/bin/sh\necho {shlex.quote(name)} >> {shlex.quote(str(log))}\n{tail}")
-        shim.chmod(0o755)
-    bashenv = root / "bashenv"
-    bashenv.write_text(
-        f'command_not_found_handle() {{ echo "$1" >> {shlex.quote(str(log))}; return 127; }}\n'
-        "FUNCNEST=8\n"
-    )
+    names = sorted((_names_in_corpora() | ALLOWED) - {"bin"})
+    real = {name: shutil.which(name) if name in ALLOWED else None for name in names}
+    bashenv = write_recording_shims(bin_dir, real, log)
     _layout(project)
     resolved = Path(os.path.realpath(project))
     policy = BashPolicy(
