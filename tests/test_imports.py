@@ -221,7 +221,7 @@ def test_no_harness_path_is_spelt_outside_the_layout() -> None:
     assert spelt == {}
 
 
-README = PACKAGE.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _architecture_tree() -> dict[str, str]:
