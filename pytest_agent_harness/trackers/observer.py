@@ -121,6 +121,10 @@ class Watcher:
         items = []
         for item in session.items:
             self.collected.append(item.nodeid)
+            if _plain_function(item):
+                probe = _probe(item.obj, self._test(item.nodeid))  # type: ignore[attr-defined]
+                if probe is not None:
+                    item.obj = probe  # type: ignore[attr-defined]
             chain = {node.name for node in item.listchain()}
             markers = sorted({mark.name for mark in item.iter_markers()})
             keywords = sorted(k for k in set(item.keywords) if k not in chain and k not in markers)
@@ -139,20 +143,11 @@ class Watcher:
 
     # -- running ----------------------------------------------------------------------------
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, Any, Any]:
-        test = self.tests.setdefault(pyfuncitem.nodeid, _Test())
-        test.pyfunc = test.in_call = True
-        original = pyfuncitem.obj
-        probe = _probe(original, test)
-        if probe is not None:
-            pyfuncitem.obj = probe
-        try:
-            return (yield)
-        finally:
-            test.in_call = False
-            if probe is not None:
-                pyfuncitem.obj = original
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
+        """The hook was reached (the probe set at collection says whether the function ran);
+        a plain implementation, cheaper than a wrapper on every test."""
+        self._test(pyfuncitem.nodeid).pyfunc = True
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
@@ -164,7 +159,7 @@ class Watcher:
             excinfo = pending[0] if pending else None
         exc = None if excinfo is None else excinfo.value
         report = yield
-        test = self.tests.setdefault(item.nodeid, _Test())
+        test = self._test(item.nodeid)
         if test.in_call:  # a subtest, reported while the test runs
             self._phase(item, test, "subtest", exc, report)
             return report
@@ -192,11 +187,18 @@ class Watcher:
                 f"{when}: {observed} but reported {reported}; {hook} by "
                 + impl_names(item.ihook.pytest_runtest_makereport, self.root)
             )
-        outer = self._outer(item.ihook.pytest_runtest_makereport)
-        if outer:
-            test.reasons.append(f"{outer} wraps the observer's pytest_runtest_makereport")
+        if when == "teardown":  # once a test: whether a later plugin wrapped the observer
+            outer = self._outer(item.ihook.pytest_runtest_makereport)
+            if outer:
+                test.reasons.append(f"{outer} wraps the observer's pytest_runtest_makereport")
         key = f"subtest{len(test.observed)}" if when == "subtest" else when
         test.observed[key] = (observed, reported)
+
+    def _test(self, nodeid: str) -> _Test:
+        test = self.tests.get(nodeid)
+        if test is None:
+            test = self.tests[nodeid] = _Test()
+        return test
 
     def _outer(self, caller: Any) -> str:
         """The implementation wrapping the observer's, if any ('' when the observer is
@@ -292,22 +294,26 @@ def _probe(function: Any, test: _Test) -> Callable[..., Any] | None:
     if inspect.iscoroutinefunction(function):
 
         async def probe_async(*args: Any, **kwargs: Any) -> Any:
-            test.called = True
+            test.called = test.in_call = True
             try:
                 return await function(*args, **kwargs)
             except BaseException as exc:
                 test.raised = exc
                 raise
+            finally:
+                test.in_call = False
 
         return _like(probe_async, function)
 
     def probe(*args: Any, **kwargs: Any) -> Any:
-        test.called = True
+        test.called = test.in_call = True
         try:
             return function(*args, **kwargs)
         except BaseException as exc:
             test.raised = exc
             raise
+        finally:
+            test.in_call = False
 
     return _like(probe, function)
 
