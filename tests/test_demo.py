@@ -57,3 +57,37 @@ def test_demo_refuses_a_project_that_has_a_config(tmp_path: Path) -> None:
     (tmp_path / ".agent-harness" / "config.toml").write_text("# mine\n")
     assert main(["demo", "--project-dir", str(tmp_path)]) == 4
     assert (tmp_path / ".agent-harness" / "config.toml").read_text() == "# mine\n"
+
+
+def test_without_bwrap_the_demo_says_so_and_still_completes(tmp_path: Path) -> None:
+    """The README's first command on a machine with no bubblewrap: the demo's scripted agent
+    runs unsandboxed, loudly, where a real run would stop (exit 2)."""
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "bash", "sh", "env", "cat", "ls", "mkdir", "uname", "grep", "head"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    (tmp_path / "home").mkdir()
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest_agent_harness",
+            "demo",
+            "--project-dir",
+            str(tmp_path / "d"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "bwrap and socat not installed: the demo runs its scripted agent without" in done.stdout
+    assert "the OS sandbox is OFF" in done.stdout
+    assert "COMPLETE: complete" in done.stdout

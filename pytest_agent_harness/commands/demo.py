@@ -97,7 +97,29 @@ def write_project(project_dir: Path) -> None:
     from ..gitops import commit_all
 
     shutil.copytree(DEMO_PROJECT, project_dir, dirs_exist_ok=True)
+    _without_a_sandbox_if_missing(project_dir)
     commit_all(project_dir, "The legacy project before the migration")
+
+
+def _without_a_sandbox_if_missing(project_dir: Path) -> None:
+    """The demo's agent is our own script, so on a machine without bwrap and socat it may run
+    unsandboxed (said loudly) rather than fail closed as a real run does."""
+    from ..sandbox import cli_sandbox_missing
+
+    missing = cli_sandbox_missing()
+    if not missing:
+        return
+    config = Layout.of(project_dir).config
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[security.sandbox]\nenabled = true", "[security.sandbox]\nenabled = false"
+        ),
+        encoding="utf-8",
+    )
+    print(
+        f"{missing} not installed: the demo runs its scripted agent without the OS sandbox "
+        "(apt-get install bubblewrap socat for the real thing)"
+    )
 
 
 def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCode:
