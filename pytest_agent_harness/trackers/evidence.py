@@ -151,8 +151,8 @@ def _measure(
         reason = available()
         if reason is not None:
             return _unsandboxable(shown, reason)
-        run = sandboxed(argv, layout, sandbox, env)
-    code, output = _run(run, layout.project_dir, timeout, env)
+        run = sandboxed(argv, layout, sandbox, env, (layout.pytest_report.parent,))
+    code, output = run_in_group(run, layout.project_dir, timeout, env)
     junit = read_junit([report_path]) if report_path.exists() else _EMPTY
     record = read_record(record_path)
     report, warnings = _judge(code, output, shown, timeout, junit, record)
@@ -204,17 +204,22 @@ def _judge(
 
 
 def sandboxed(
-    argv: Sequence[str], layout: Layout, sandbox: PytestSandbox, env: Mapping[str, str]
+    argv: Sequence[str],
+    layout: Layout,
+    sandbox: PytestSandbox,
+    env: Mapping[str, str],
+    writable: Sequence[Path],
 ) -> list[str]:
-    """``argv`` under bubblewrap; an interpreter living under ``/tmp`` (a fresh tmpfs inside)
-    is bound in read-only so that pytest can still start."""
+    """``argv`` under bubblewrap, ``writable`` the only places under the protected set it may
+    write; an interpreter living under ``/tmp`` (a fresh tmpfs inside) is bound in read-only so
+    that it can still start."""
     interpreter = {Path(sys.prefix), Path(sys.base_prefix), Path(argv[0]).parent}
     under_tmp = [p for p in interpreter if p.is_absolute() and _under(p.resolve(), Path("/tmp"))]
     return bwrap_argv(
         argv,
         project_dir=layout.project_dir,
         read_only=(*under_tmp, *sandbox.protected),
-        writable=(layout.pytest_report.parent,),
+        writable=writable,
         hidden=(*sandbox.deny_read, layout.claude_config_dir),
         env=env,
     )
@@ -237,7 +242,7 @@ def _unsandboxable(shown: str, reason: str) -> Evidence:
     )
 
 
-def _run(
+def run_in_group(
     argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str]
 ) -> tuple[int | None, str]:
     """Run in a new process group; on timeout SIGINT the group, then SIGKILL it.

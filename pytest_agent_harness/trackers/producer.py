@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config.model import report_folder
-from ..sandbox import available, bwrap_argv
-from .evidence import Evidence, PytestSandbox, _run, clean_environment
+from ..sandbox import available
+from .evidence import Evidence, PytestSandbox, clean_environment, run_in_group, sandboxed
 from .junit import JUnitReport, find_reports, read_junit
 
 if TYPE_CHECKING:
@@ -52,16 +52,9 @@ def produced_junit_evidence(
         reason = available()
         if reason is not None:
             return _refused(shown, f"it must run sandboxed, but {reason}")
-        argv = bwrap_argv(
-            argv,
-            project_dir=project,
-            read_only=sandbox.protected,
-            writable=folders,
-            hidden=(*sandbox.deny_read, layout.claude_config_dir),
-            env=env,
-        )
+        argv = sandboxed(argv, layout, sandbox, env, folders)
     started = time.time()
-    code, output = _run(argv, project, timeout, env)
+    code, output = run_in_group(argv, project, timeout, env)
     files = find_reports(project, patterns)
     fresh = [f for f in files if os.stat(f).st_mtime >= started - 1]
     warnings = [f"{f.relative_to(project)} is older than this run of `{shown}`; not read"
