@@ -77,6 +77,104 @@ def test_an_honest_run_has_no_warnings_and_node_ids(project: Path) -> None:
     }
 
 
+MIXED = """\
+import unittest
+
+import pytest
+
+
+class Case(unittest.TestCase):
+    def test_ok(self):
+        self.assertTrue(True)
+
+    def test_bad(self):
+        self.assertEqual(1, 2)
+
+    @unittest.skip("not here")
+    def test_skipped(self):
+        pass
+
+
+@pytest.mark.anyio
+async def test_async_ok():
+    pass
+
+
+@pytest.mark.anyio
+async def test_async_bad():
+    assert False
+
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("no database")
+
+
+def test_needs_broken(broken):
+    pass
+
+
+@pytest.mark.xfail(reason="known")
+def test_known_bug():
+    assert False
+
+
+@pytest.mark.xfail(strict=True)
+def test_strict_xpass():
+    pass
+
+
+class TestGroup:
+    @pytest.mark.parametrize("n", [1, 2])
+    def test_n(self, n):
+        assert n
+
+
+def test_tagged():
+    pass
+
+
+test_tagged.slowish = True
+"""
+
+
+def test_an_honest_mixed_suite_is_seen_as_pytest_ran_it(project: Path) -> None:
+    (project / "tests" / "test_mixed.py").write_text(MIXED)
+    seen = evidence(project, ("tests/test_mixed.py", *ARGS[1:], "-k", "not trio"))
+    statuses = {c.id.split("::", 1)[1]: c.status for c in seen.report.cases.values()}
+    assert statuses == {
+        "Case::test_ok": "passed",
+        "Case::test_bad": "failed",
+        "Case::test_skipped": "skipped",
+        "test_async_ok[asyncio]": "passed",
+        "test_async_bad[asyncio]": "failed",
+        "test_needs_broken": "error",
+        "test_known_bug": "skipped",
+        "test_strict_xpass": "failed",
+        "TestGroup::test_n[1]": "passed",
+        "TestGroup::test_n[2]": "passed",
+        "test_tagged": "passed",
+    }
+    assert seen.warnings == ()
+    assert seen.record is not None
+    tags = seen.record.tags
+    assert tags["tests/test_mixed.py::test_tagged"] == {"keywords": ["slowish"]}
+    assert tags["tests/test_mixed.py::test_known_bug"] == {"markers": ["xfail"]}
+    assert tags["tests/test_mixed.py::TestGroup::test_n[1]"] == {"markers": ["parametrize"]}
+
+
+def test_a_test_function_replaced_after_collection_is_never_passed(project: Path) -> None:
+    (project / "tests" / "conftest.py").write_text(
+        "def pytest_runtest_setup(item):\n    item.obj = lambda *args, **kwargs: None\n"
+    )
+    seen = evidence(project)
+    assert seen.report.cases["tests/test_calc.py::test_add"].status == "failed"
+    assert not seen.completable
+    assert any(
+        "test_add" in w and "item.obj) was replaced after collection" in w for w in seen.warnings
+    ), seen.warnings
+
+
 def test_the_project_cannot_tell_the_harness_run_from_a_plain_one(project: Path) -> None:
     (project / "tests" / "conftest.py").write_text(
         "import os, json\n"

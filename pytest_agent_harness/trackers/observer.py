@@ -24,6 +24,7 @@ import inspect
 import json
 from collections.abc import Callable, Generator
 from pathlib import Path
+from types import CodeType
 from typing import IO, Any
 
 import pytest
@@ -35,6 +36,8 @@ PLUGIN_NAME = OBSERVER
 _DEST = "agent_harness_record"
 _WATCHER = "agent-harness-observer"
 FLUSH_EVERY = 64
+_NOT_KEYWORDS = frozenset({"pytestmark", "cache_parameters"})
+"""Function attributes pytest's ``-k`` does not match."""
 _RANK = {"passed": 0, "xpassed": 0, "skipped": 1, "xfailed": 1, "failed": 2, "error": 3}
 _SKIPS: tuple[type[BaseException], ...] = (pytest.skip.Exception,)
 try:
@@ -69,12 +72,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 class _Test:
     """What the observer saw of one test so far."""
 
-    __slots__ = ("called", "in_call", "message", "observed", "pyfunc", "raised", "reasons")
+    __slots__ = (
+        "called", "clean", "function", "in_call", "message", "observed", "probe", "probed",
+        "raised", "reasons", "replaced",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.observed: dict[str, tuple[str, str]] = {}  # phase -> (observed, reported)
+        self.clean = True  # every phase so far passed, as observed and as reported
+        self.function: Any = None  # the test function as collected
+        self.probe: Any = None  # the wrapper in its place while the test runs
+        self.probed = False  # the test function was expected to be called
+        self.replaced = False  # ... but something else was in its place
         self.called = False
-        self.pyfunc = False
         self.in_call = False
         self.raised: BaseException | None = None
         self.reasons: list[str] = []
@@ -93,18 +103,27 @@ class Watcher:
         self.collected: list[str] = []
         self.files: list[str] = []
         self.infra_written = False
-        self.lines = 0
-        self.outer: dict[tuple[int, int, int], str] = {}
+        self.pending: list[str] = []
+        self.outer: dict[int, str] = {}
+        self.functions: dict[str, Any] = {}  # node id -> the test function as collected
+        self.reached: pytest.Item | None = None  # the last item pytest_pyfunc_call was called for
+        self.parents: dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
-    def write(self, line: dict[str, Any], *, flush: bool = False) -> None:
-        """One line; flushed every FLUSH_EVERY lines, so a run killed at its timeout keeps most
-        of what it saw."""
-        self.handle.write(json.dumps(line) + "\n")
-        self.lines += 1
-        if flush or self.lines % FLUSH_EVERY == 0:
+    def write(self, line: dict[str, Any] | str, *, flush: bool = False) -> None:
+        """One line (a JSON object, or its text); written out every FLUSH_EVERY lines, so a
+        run killed at its timeout keeps most of what it saw."""
+        self.pending.append(line if isinstance(line, str) else json.dumps(line))
+        if flush or len(self.pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending and not self.handle.closed:
+            self.handle.write("\n".join(self.pending) + "\n")
             self.handle.flush()
+        self.pending.clear()
 
     def close(self) -> None:
+        self.flush()
         if not self.handle.closed:
             self.handle.close()
 
@@ -118,17 +137,14 @@ class Watcher:
             self.files.append(report.nodeid)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        items = []
+        items: list[str | dict[str, Any]] = []
         for item in session.items:
-            self.collected.append(item.nodeid)
-            if _plain_function(item):
-                probe = _probe(item.obj, self._test(item.nodeid))  # type: ignore[attr-defined]
-                if probe is not None:
-                    item.obj = probe  # type: ignore[attr-defined]
-            chain = {node.name for node in item.listchain()}
-            markers = sorted({mark.name for mark in item.iter_markers()})
-            keywords = sorted(k for k in set(item.keywords) if k not in chain and k not in markers)
-            items.append({"nodeid": item.nodeid, "markers": markers, "keywords": keywords})
+            nodeid = item.nodeid
+            self.collected.append(nodeid)
+            tags = self._tags(item)
+            items.append({"nodeid": nodeid, **tags} if tags else nodeid)
+            if _plain_function(item):  # probed once its setup passed (``_probe_call``)
+                self.functions[nodeid] = item.obj  # type: ignore[attr-defined]
         self.write({"kind": "collected", "items": items, "files": self.files}, flush=True)
         self.write_infra()
         # Conftests below the rootdir register while collecting: be outermost again.
@@ -147,7 +163,7 @@ class Watcher:
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
         """The hook was reached (the probe set at collection says whether the function ran);
         a plain implementation, cheaper than a wrapper on every test."""
-        self._test(pyfuncitem.nodeid).pyfunc = True
+        self.reached = pyfuncitem
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
@@ -159,18 +175,50 @@ class Watcher:
             excinfo = pending[0] if pending else None
         exc = None if excinfo is None else excinfo.value
         report = yield
-        test = self._test(item.nodeid)
+        nodeid = item.nodeid
+        test = self.tests.get(nodeid) or self._test(nodeid)
+        when = call.when
         if test.in_call:  # a subtest, reported while the test runs
             self._phase(item, test, "subtest", exc, report)
-            return report
-        self._phase(item, test, call.when, exc, report)
-        if call.when == "teardown":
-            self._finish(item.nodeid, test)
+        elif (
+            exc is None
+            and report.outcome == "passed"
+            and (when != "call" or (test.raised is None and (test.called or not test.probed)))
+        ):  # the common case, kept cheap: nothing raised, passed reported (an xpass is a pass)
+            test.observed[when] = ("passed", "passed")
+        else:
+            self._phase(item, test, when, exc, report)
+        if when == "setup" and report.outcome == "passed" and nodeid in self.functions:
+            self._probe_call(item, test, self.functions[nodeid])
+        elif when == "call" and test.probe is not None:
+            if item.obj is test.probe:  # type: ignore[attr-defined]
+                item.obj = test.function  # type: ignore[attr-defined]
+            test.probe = None
+        if when == "teardown":
+            outer = self._outer()
+            if outer:
+                test.reasons.append(f"{outer} wraps the observer's pytest_runtest_makereport")
+            self._finish(nodeid, test)
         return report
+
+    def _probe_call(self, item: pytest.Item, test: _Test, function: Any) -> None:
+        """Wrap the test function just before its call, to see whether it is called and what
+        it raises; one probe at a time, so nothing piles up over a long run."""
+        test.probed = True
+        if item.obj is not function:  # type: ignore[attr-defined]
+            test.replaced = True  # whatever replaced it would run instead of the test
+            return
+        test.function = function
+        test.probe = _probe(function, test)
+        if test.probe is not None:
+            item.obj = test.probe  # type: ignore[attr-defined]
+        else:
+            test.probed = False
 
     def _phase(
         self, item: pytest.Item, test: _Test, when: str, exc: BaseException | None, report: Any
     ) -> None:
+        test.clean = False
         observed = self._classify(item, when, exc)
         flagged = len(test.reasons)
         if when == "call":
@@ -187,10 +235,6 @@ class Watcher:
                 f"{when}: {observed} but reported {reported}; {hook} by "
                 + impl_names(item.ihook.pytest_runtest_makereport, self.root)
             )
-        if when == "teardown":  # once a test: whether a later plugin wrapped the observer
-            outer = self._outer(item.ihook.pytest_runtest_makereport)
-            if outer:
-                test.reasons.append(f"{outer} wraps the observer's pytest_runtest_makereport")
         key = f"subtest{len(test.observed)}" if when == "subtest" else when
         test.observed[key] = (observed, reported)
 
@@ -200,17 +244,55 @@ class Watcher:
             test = self.tests[nodeid] = _Test()
         return test
 
-    def _outer(self, caller: Any) -> str:
+    def _outer(self) -> str:
         """The implementation wrapping the observer's, if any ('' when the observer is
-        outermost); asked again only when the hook's implementations change."""
-        impls = caller.get_hookimpls()
-        key = (id(caller), len(impls), id(impls[-1]) if impls else 0)
-        if key not in self.outer:
-            last = impls[-1] if impls else None
-            self.outer[key] = (
-                "" if last is None or last.plugin is self else impl_name(last, self.root)
+        outermost).
+
+        Conftests register while collecting, before the observer registers again, so only a
+        plugin registered later can come after it: the whole hook shows that.
+        """
+        last = self.config.hook.pytest_runtest_makereport.get_hookimpls()[-1]
+        if last.plugin is self:
+            return ""
+        if id(last) not in self.outer:
+            self.outer[id(last)] = impl_name(last, self.root)
+        return self.outer[id(last)]
+
+    def _tags(self, item: pytest.Item) -> dict[str, list[str]]:
+        """The names ``-m`` and ``-k`` match a test by, beyond its node id: its markers, and
+        the keywords pytest's ``-k`` adds (extra keyword matches, the function's attributes).
+        What the item's parents add is worked out once per parent."""
+        markers, keywords, names = self._parent_tags(item.parent)
+        if item.own_markers:
+            markers = markers.union(mark.name for mark in item.own_markers)
+        namespace = _namespace(getattr(item, "obj", None))  # not item.function: slower
+        attributes = [k for k in namespace if k[0] != "_" and k not in _NOT_KEYWORDS]
+        if item.extra_keyword_matches or attributes:
+            keywords = keywords.union(item.extra_keyword_matches, attributes)
+        if keywords:
+            keywords = keywords - markers - names - {item.name}
+        tags = {}
+        if markers:
+            tags["markers"] = sorted(markers)
+        if keywords:
+            tags["keywords"] = sorted(keywords)
+        return tags
+
+    def _parent_tags(
+        self, node: pytest.Item | pytest.Collector | None
+    ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """(markers, extra keywords, names) of ``node`` and the nodes above it."""
+        if node is None:
+            return frozenset(), frozenset(), frozenset()
+        found = self.parents.get(id(node))
+        if found is None:
+            markers, keywords, names = self._parent_tags(node.parent)
+            found = self.parents[id(node)] = (
+                markers.union(mark.name for mark in node.own_markers),
+                keywords.union(node.extra_keyword_matches),
+                names | {node.name},
             )
-        return self.outer[key]
+        return found
 
     def _classify(self, item: pytest.Item, when: str, exc: BaseException | None) -> str:
         if exc is None:
@@ -239,9 +321,11 @@ class Watcher:
                     + impl_names(item.ihook.pytest_pyfunc_call, self.root)
                 )
                 return truth
-        if exc is None and not test.called and _plain_function(item):
+        if exc is None and not test.called and test.probed:
             hooks = item.ihook
-            if test.pyfunc:
+            if test.replaced:
+                blame = "the test function (item.obj) was replaced after collection"
+            elif self.reached is item:
                 blame = "pytest_pyfunc_call by " + impl_names(hooks.pytest_pyfunc_call, self.root)
             elif "runtest" in vars(item):
                 blame = "item.runtest was replaced"
@@ -253,6 +337,11 @@ class Watcher:
         return observed
 
     def _finish(self, nodeid: str, test: _Test) -> None:
+        self.done.add(nodeid)
+        del self.tests[nodeid]
+        if test.clean and not test.reasons and not test.message:
+            self.write(f'{{"kind": "test", "nodeid": {json.dumps(nodeid)}, "status": "passed"}}')
+            return
         phases = test.observed
         observed = _aggregate({k: v[0] for k, v in phases.items()})
         reported = _aggregate({k: v[1] for k, v in phases.items()})
@@ -268,8 +357,6 @@ class Watcher:
                 "message": test.message,
             }
         )
-        self.done.add(nodeid)
-        del self.tests[nodeid]
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(
@@ -289,9 +376,12 @@ class Watcher:
 
 def _probe(function: Any, test: _Test) -> Callable[..., Any] | None:
     """``function`` wrapped to note that it was called and what it raised (None: leave it)."""
-    if not callable(function) or inspect.isasyncgenfunction(function):
+    if not callable(function):
         return None
-    if inspect.iscoroutinefunction(function):
+    flags = _code_flags(function)
+    if flags & inspect.CO_ASYNC_GENERATOR:
+        return None
+    if flags & inspect.CO_COROUTINE:
 
         async def probe_async(*args: Any, **kwargs: Any) -> Any:
             test.called = test.in_call = True
@@ -318,11 +408,28 @@ def _probe(function: Any, test: _Test) -> Callable[..., Any] | None:
     return _like(probe, function)
 
 
+def _code_flags(function: Any) -> int:
+    """The coroutine and async-generator flags of ``function``: read from its code object when
+    it has one (a function or method: many times cheaper than ``inspect``), else asked of
+    ``inspect`` (a partial, a callable object, a function marked as a coroutine)."""
+    code = getattr(function, "__code__", None)
+    if isinstance(code, CodeType) and "_is_coroutine_marker" not in _namespace(function):
+        return code.co_flags
+    coroutine = inspect.CO_COROUTINE if inspect.iscoroutinefunction(function) else 0
+    return coroutine | (inspect.CO_ASYNC_GENERATOR if inspect.isasyncgenfunction(function) else 0)
+
+
+def _namespace(function: Any) -> dict[str, Any]:
+    """The attributes of ``function`` (a bound method's are its function's)."""
+    namespace = getattr(getattr(function, "__func__", function), "__dict__", None)
+    return namespace if isinstance(namespace, dict) else {}
+
+
 def _like(probe: Callable[..., Any], function: Any) -> Callable[..., Any]:
     """``functools.wraps``, cheaper: the name, the marks and the signature (``__wrapped__``)."""
     probe.__name__ = getattr(function, "__name__", "probe")
     probe.__qualname__ = getattr(function, "__qualname__", probe.__name__)
-    probe.__dict__.update(getattr(function, "__dict__", {}))
+    probe.__dict__.update(_namespace(function))
     probe.__wrapped__ = function  # type: ignore[attr-defined]
     return probe
 

@@ -7,10 +7,9 @@ cannot be read, or that ends before pytest's session did, is a problem, never a 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import PlantedLinkError
 from ..files import read_text
@@ -30,8 +29,9 @@ _STATUS: dict[str, tuple[Status, bool]] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Observed:
+class Observed(NamedTuple):
+    """One test's outcome (a tuple: a record holds thousands)."""
+
     nodeid: str
     status: Status
     xfail: bool = False
@@ -67,13 +67,26 @@ def read_record(path: Path) -> RunRecord | None:
     except (OSError, ValueError, PlantedLinkError):
         return None
     record = RunRecord()
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    try:  # one parse for the whole file; line by line only to tell which line is broken
+        entries: list[Any] = json.loads("[" + ",".join(lines) + "]")
+    except ValueError:
+        entries = []
+    if len(entries) != len(lines):
+        entries = [_parse(line) for line in lines]
+    for number, entry in enumerate(entries, 1):
         try:
-            entry = json.loads(line)
             _apply(record, entry)
         except (ValueError, TypeError, KeyError, AttributeError):
             record.problems.append(f"the observer's record has an unreadable line {number}")
     return record
+
+
+def _parse(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 def _apply(record: RunRecord, entry: dict[str, Any]) -> None:
@@ -81,15 +94,19 @@ def _apply(record: RunRecord, entry: dict[str, Any]) -> None:
     if kind == "test":
         status, xfail = _STATUS[entry["status"]]
         nodeid = str(entry["nodeid"])
+        tamper = entry.get("tamper")
         record.tests[nodeid] = Observed(
-            nodeid=nodeid,
-            status=status,
-            xfail=xfail,
-            message=str(entry.get("message") or ""),
-            tamper=tuple(str(t) for t in entry.get("tamper") or ()),
+            nodeid,
+            status,
+            xfail,
+            str(entry.get("message") or ""),
+            tuple(str(t) for t in tamper) if tamper else (),
         )
     elif kind == "collected":
-        for item in entry["items"]:
+        for item in entry["items"]:  # a node id, or a node id with its tags
+            if isinstance(item, str):
+                record.collected.append(item)
+                continue
             nodeid = str(item["nodeid"])
             record.collected.append(nodeid)
             tags = {k: [str(v) for v in item.get(k) or ()] for k in ("markers", "keywords")}
@@ -110,7 +127,8 @@ def junit_names(nodeid: str) -> tuple[str, str]:
     """(classname, name) pytest's JUnit XML gives the test with this node id."""
     path, bracket, params = nodeid.partition("[")
     names = path.split("::")
-    names[0] = re.sub(r"\.py$", "", names[0].replace("/", "."))
+    module = names[0].replace("/", ".")
+    names[0] = module[:-3] if module.endswith(".py") else module
     names[-1] += bracket + params
     return ".".join(names[:-1]), names[-1]
 
