@@ -125,8 +125,12 @@ def bwrap_argv(
     env: Mapping[str, str] | None = None,
     bwrap: str | None = None,
     home: str = SANDBOX_HOME,
+    bound_from: Path | None = None,
 ) -> list[str]:
     """The argv that runs ``command`` in ``project_dir`` under bubblewrap.
+
+    With ``bound_from`` (a private copy of the project), the copy is what is seen at
+    ``project_dir``: the command cannot tell it from the project.
 
     ``read_only`` paths are bound read-only over the writable project (missing ones are
     skipped); ``writable`` paths, which must exist, are bound writable after them, so one output
@@ -138,7 +142,7 @@ def bwrap_argv(
     project = str(project_dir.resolve())
     argv = [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     argv += ["--tmpfs", SANDBOX_TMP, "--tmpfs", "/run", "--tmpfs", home]
-    argv += ["--bind", project, project]
+    argv += ["--bind", str(bound_from.resolve()) if bound_from else project, project]
     for path in _resolved(read_only):
         argv += ["--ro-bind-try", path, path]
     for path in _resolved(writable):

@@ -209,10 +209,11 @@ def sandboxed(
     sandbox: PytestSandbox,
     env: Mapping[str, str],
     writable: Sequence[Path],
+    bound_from: Path | None = None,
 ) -> list[str]:
     """``argv`` under bubblewrap, ``writable`` the only places under the protected set it may
     write; an interpreter living under ``/tmp`` (a fresh tmpfs inside) is bound in read-only so
-    that it can still start."""
+    that it can still start. ``bound_from``: a private copy seen at the project's path."""
     interpreter = {Path(sys.prefix), Path(sys.base_prefix), Path(argv[0]).parent}
     under_tmp = [p for p in interpreter if p.is_absolute() and _under(p.resolve(), Path("/tmp"))]
     return bwrap_argv(
@@ -222,6 +223,7 @@ def sandboxed(
         writable=writable,
         hidden=(*sandbox.deny_read, layout.claude_config_dir),
         env=env,
+        bound_from=bound_from,
     )
 
 

@@ -1,0 +1,144 @@
+"""Mutants of the code under test: every site cosmic-ray's operators can change, and a seeded,
+stratified sample of them that is stored so the same mutants are judged before and after.
+
+Only cosmic-ray's operators and its apply-one-mutation function are used, as a library, in
+the harness's process: they parse and rewrite source text and run none of it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+SKIPPED_OPERATORS = frozenset({"VariableReplacer", "VariableInserter"})
+"""Operators that need arguments per run; the rest need none."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str
+    """Relative to the project, with forward slashes."""
+    line: int
+    operator: str
+    occurrence: int
+    """Which site of ``operator`` in ``file``, counted as cosmic-ray counts them."""
+    scope: str = ""
+    """The function or class the site is in ('' at module level)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.line}:{self.operator}#{self.occurrence}"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Mutant:
+        return cls(
+            file=str(data["file"]),
+            line=int(data["line"]),
+            operator=str(data["operator"]),
+            occurrence=int(data["occurrence"]),
+            scope=str(data.get("scope") or ""),
+        )
+
+
+def _operators() -> dict[str, Any]:
+    from cosmic_ray.operators.provider import OperatorProvider
+
+    provider = OperatorProvider()
+    return {name: provider[name] for name in provider if name not in SKIPPED_OPERATORS}
+
+
+def sites(project_dir: Path, files: Iterable[str]) -> list[Mutant]:
+    """Every mutation site in ``files`` (relative paths), in a stable order."""
+    from cosmic_ray.ast import ast_nodes, get_ast
+
+    operators = _operators()
+    found: list[Mutant] = []
+    for file in sorted(set(files)):
+        source = (project_dir / file).read_text(encoding="utf-8")
+        tree = get_ast(source)
+        scopes = _scopes(source)
+        for name, operator_class in operators.items():
+            operator = operator_class()
+            occurrence = 0
+            for node in ast_nodes(tree):
+                for start, _stop in operator.mutation_positions(node):
+                    line = int(start[0])
+                    found.append(Mutant(file, line, name, occurrence, scopes.get(line, "")))
+                    occurrence += 1
+    return found
+
+
+def _scopes(source: str) -> dict[int, str]:
+    """Line number to the innermost function or class around it."""
+    import ast
+
+    scopes: dict[int, str] = {}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return scopes
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                for line in range(child.lineno, (child.end_lineno or child.lineno) + 1):
+                    scopes[line] = name
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return scopes
+
+
+def sample(found: Sequence[Mutant], size: int, seed: int = 0) -> list[Mutant]:
+    """``size`` mutants spread over files, then over the functions in each file (round
+    robin, each group shuffled with ``seed``), so no one big function takes the sample."""
+    rng = random.Random(seed)
+    by_file: dict[str, dict[str, list[Mutant]]] = defaultdict(lambda: defaultdict(list))
+    for mutant in found:
+        by_file[mutant.file][mutant.scope].append(mutant)
+    queues: list[list[list[Mutant]]] = []
+    for file in sorted(by_file):
+        groups = [by_file[file][scope] for scope in sorted(by_file[file])]
+        for group in groups:
+            rng.shuffle(group)
+        queues.append(groups)
+    chosen: list[Mutant] = []
+    while len(chosen) < size and any(any(g) for g in queues):
+        for groups in queues:
+            for group in groups:
+                if group and len(chosen) < size:
+                    chosen.append(group.pop())
+                    break
+            groups.sort(key=len, reverse=True)  # the next pick comes from the fullest scope
+    return sorted(chosen, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
+
+
+def mutated_source(source: str, mutant: Mutant) -> str | None:
+    """``source`` with ``mutant`` applied (None: the site is not there any more)."""
+    from cosmic_ray.mutating import mutate_code
+
+    operator = _operators().get(mutant.operator)
+    if operator is None:
+        return None
+    result = mutate_code(source, operator(), mutant.occurrence)
+    return None if result is None else str(result)
+
+
+def describe(source: str, mutant: Mutant) -> str:
+    """``line N: before -> after`` for feedback."""
+    after = mutated_source(source, mutant)
+    before_line = source.splitlines()[mutant.line - 1].strip()
+    if after is None:
+        return f"line {mutant.line}: {before_line} ({mutant.operator})"
+    after_line = after.splitlines()[mutant.line - 1].strip()
+    return f"line {mutant.line}: `{before_line}` -> `{after_line}`"

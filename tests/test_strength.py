@@ -1,0 +1,161 @@
+"""The strength gate on a small project, sandboxed as in a run: real pytest runs per mutant."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pytest_agent_harness.layout import Layout
+from pytest_agent_harness.strength.gate import Strength, compare, measure_strength
+from pytest_agent_harness.trackers.evidence import PytestSandbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+CALC = """\
+def add(a, b):
+    return a + b
+
+
+def clamp(x, low, high):
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+"""
+LEGACY = """\
+import unittest
+
+from calc import add, clamp
+
+
+class TestCalc(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(add(2, 3), 5)
+
+    def test_clamp_low(self):
+        self.assertEqual(clamp(-1, 0, 10), 0)
+
+    def test_clamp_high(self):
+        self.assertEqual(clamp(11, 0, 10), 10)
+
+    def test_clamp_inside(self):
+        self.assertEqual(clamp(5, 0, 10), 5)
+"""
+MIGRATED = """\
+import pytest
+
+from calc import add, clamp
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+@pytest.mark.parametrize(("x", "expected"), [(-1, 0), (11, 10), (5, 5)])
+def test_clamp(x, expected):
+    assert clamp(x, 0, 10) == expected
+"""
+ARGS = ("tests", "-p", "no:randomly")
+SOURCE = ("calc.py",)
+
+
+def make_project(root: Path) -> Path:
+    (root / ".agent-harness").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "calc.py").write_text(CALC)
+    (root / "tests" / "test_calc.py").write_text(LEGACY)
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    return root
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """The legacy project and its baseline strength, measured once for the module."""
+    template = make_project(tmp_path_factory.mktemp("legacy") / "project")
+    before = strength(template)
+    assert not before.problem, before.problem
+    assert before.coverage["calc.py"].lines == 100.0
+    assert len(before.caught()) >= 10
+    return template, before.as_json()
+
+
+@pytest.fixture
+def project(tmp_path: Path, stored: tuple[Path, dict[str, object]]) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(stored[0], copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.fixture
+def baseline(stored: tuple[Path, dict[str, object]]) -> Strength:
+    return Strength.from_json(stored[1])  # as stored
+
+
+def strength(project: Path, before: Strength | None = None) -> Strength:
+    return measure_strength(
+        Layout.of(project),
+        SOURCE,
+        ARGS,
+        mutants=before.mutants if before else None,
+        size=40,
+        sandbox=PytestSandbox(),
+        max_seconds=300,
+    )
+
+
+def test_an_honest_migration_with_renames_and_a_merge_passes(project: Path, baseline: Strength):
+    (project / "tests" / "test_calc.py").write_text(MIGRATED)
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert result.passed, result.problems
+    old = "tests/test_calc.py::TestCalc::test_clamp_low"
+    assert old in result.mapping
+    assert all(t.startswith("tests/test_calc.py::test_clamp[") for t in result.mapping[old])
+
+
+def test_a_weakened_assertion_fails_and_names_the_surviving_mutant(
+    project: Path, baseline: Strength
+) -> None:
+    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
+    (project / "tests" / "test_calc.py").write_text(weak)
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert not result.passed and not result.inconclusive
+    survivors = [p for p in result.problems if p.startswith("mutant survives: calc.py line 2")]
+    assert survivors and "TestCalc::test_add" in survivors[0], result.problems
+
+
+def test_a_deleted_test_whose_lines_nothing_else_runs_fails_coverage(
+    project: Path, baseline: Strength
+) -> None:
+    (project / "tests" / "test_calc.py").write_text(
+        LEGACY.replace(
+            "    def test_clamp_high(self):\n        self.assertEqual(clamp(11, 0, 10), 10)\n", ""
+        )
+    )
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert not result.passed
+    assert any("calc.py: coverage fell" in p and "no longer run: 9" in p for p in result.problems)
+
+
+def test_a_conftest_that_passes_failing_reports_gains_nothing(
+    project: Path, baseline: Strength
+) -> None:
+    (project / "tests" / "conftest.py").write_text(
+        "import pytest\n\n"
+        "@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n"
+        "    outcome.get_result().outcome = 'passed'\n"
+    )
+    (project / "tests" / "test_calc.py").write_text(MIGRATED)
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert not result.passed
+    assert any(p.startswith("mutant survives") for p in result.problems)
+
+
+def test_changed_source_fails_when_frozen(project: Path, baseline: Strength) -> None:
+    (project / "calc.py").write_text(CALC + "\n")
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert "calc.py: the code under test changed (source_frozen)" in result.problems
