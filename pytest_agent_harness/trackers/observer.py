@@ -14,22 +14,22 @@ to a file the harness created for this run, what really happened to each test (J
 
 Without the option the plugin does nothing. Nothing here tells the project's code that it runs
 under the harness (no environment variable). This module is loaded only into pytest runs, so it
-may import pytest; of the harness it imports only ``infra.py`` (the standard library only).
+may import pytest; of the harness it imports only ``infra.py``, ``outcomes.py`` and ``probe.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from pathlib import Path
-from types import CodeType
 from typing import IO, Any
 
 import pytest
 
 from .infra import OBSERVER, RECORD_OPTION, fingerprint, impl_name, impl_names
+from .outcomes import RANK, SKIPS, aggregate, claimed, describe, expected_failure, first_line
+from .probe import Seen, namespace, probe
 
 PLUGIN_NAME = OBSERVER
 """The name pytest registers this plugin under (``config.pluginmanager.has_plugin``)."""
@@ -38,18 +38,6 @@ _WATCHER = "agent-harness-observer"
 FLUSH_EVERY = 64
 _NOT_KEYWORDS = frozenset({"pytestmark", "cache_parameters"})
 """Function attributes pytest's ``-k`` does not match."""
-_RANK = {"passed": 0, "xpassed": 0, "skipped": 1, "xfailed": 1, "failed": 2, "error": 3}
-_SKIPS: tuple[type[BaseException], ...] = (pytest.skip.Exception,)
-try:
-    import unittest
-
-    _SKIPS += (unittest.SkipTest,)
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from _pytest.skipping import xfailed_key
-except ImportError:  # pragma: no cover - a future pytest: fall back to the marker
-    xfailed_key = None  # type: ignore[assignment]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,28 +57,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         watcher.close()
 
 
-class _Test:
-    """What the observer saw of one test so far."""
-
-    __slots__ = (
-        "called", "clean", "function", "in_call", "message", "observed", "probe", "probed",
-        "raised", "reasons", "replaced",
-    )  # fmt: skip
-
-    def __init__(self) -> None:
-        self.observed: dict[str, tuple[str, str]] = {}  # phase -> (observed, reported)
-        self.clean = True  # every phase so far passed, as observed and as reported
-        self.function: Any = None  # the test function as collected
-        self.probe: Any = None  # the wrapper in its place while the test runs
-        self.probed = False  # the test function was expected to be called
-        self.replaced = False  # ... but something else was in its place
-        self.called = False
-        self.in_call = False
-        self.raised: BaseException | None = None
-        self.reasons: list[str] = []
-        self.message = ""
-
-
 class Watcher:
     """The hook implementations that watch; registered last, so its wrappers are outermost."""
 
@@ -98,7 +64,7 @@ class Watcher:
         self.config = config
         self.handle = handle
         self.root = Path(str(config.rootpath))
-        self.tests: dict[str, _Test] = {}
+        self.tests: dict[str, Seen] = {}
         self.done: set[str] = set()
         self.collected: list[str] = []
         self.files: list[str] = []
@@ -131,7 +97,7 @@ class Watcher:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            message = _first_line(str(report.longrepr))
+            message = first_line(str(report.longrepr))
             self.write({"kind": "collect_error", "nodeid": report.nodeid, "message": message})
         elif report.nodeid and "::" not in report.nodeid and (self.root / report.nodeid).is_file():
             self.files.append(report.nodeid)
@@ -161,7 +127,7 @@ class Watcher:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> None:
-        """The hook was reached (the probe set at collection says whether the function ran);
+        """The hook was reached (the probe set after setup says whether the function ran);
         a plain implementation, cheaper than a wrapper on every test."""
         self.reached = pyfuncitem
 
@@ -201,7 +167,7 @@ class Watcher:
             self._finish(nodeid, test)
         return report
 
-    def _probe_call(self, item: pytest.Item, test: _Test, function: Any) -> None:
+    def _probe_call(self, item: pytest.Item, test: Seen, function: Any) -> None:
         """Wrap the test function just before its call, to see whether it is called and what
         it raises; one probe at a time, so nothing piles up over a long run."""
         test.probed = True
@@ -209,26 +175,24 @@ class Watcher:
             test.replaced = True  # whatever replaced it would run instead of the test
             return
         test.function = function
-        test.probe = _probe(function, test)
+        test.probe = probe(function, test)
         if test.probe is not None:
             item.obj = test.probe  # type: ignore[attr-defined]
         else:
             test.probed = False
 
     def _phase(
-        self, item: pytest.Item, test: _Test, when: str, exc: BaseException | None, report: Any
+        self, item: pytest.Item, test: Seen, when: str, exc: BaseException | None, report: Any
     ) -> None:
         test.clean = False
         observed = self._classify(item, when, exc)
         flagged = len(test.reasons)
         if when == "call":
             observed = self._check_call(item, test, exc, observed)
-        reported = _reported(report, when)
+        reported = claimed(report, when)
         if exc is not None and not test.message:
-            test.message = _describe(exc)
-        rewritten = _RANK[reported] < _RANK[observed] or (
-            _RANK[reported] == 1 and _RANK[observed] != 1
-        )
+            test.message = describe(exc)
+        rewritten = RANK[reported] < RANK[observed] or (RANK[reported] == 1 and RANK[observed] != 1)
         if rewritten and len(test.reasons) == flagged:
             hook = "pytest_runtest_makereport"
             test.reasons.append(
@@ -238,10 +202,10 @@ class Watcher:
         key = f"subtest{len(test.observed)}" if when == "subtest" else when
         test.observed[key] = (observed, reported)
 
-    def _test(self, nodeid: str) -> _Test:
+    def _test(self, nodeid: str) -> Seen:
         test = self.tests.get(nodeid)
         if test is None:
-            test = self.tests[nodeid] = _Test()
+            test = self.tests[nodeid] = Seen()
         return test
 
     def _outer(self) -> str:
@@ -265,8 +229,8 @@ class Watcher:
         markers, keywords, names = self._parent_tags(item.parent)
         if item.own_markers:
             markers = markers.union(mark.name for mark in item.own_markers)
-        namespace = _namespace(getattr(item, "obj", None))  # not item.function: slower
-        attributes = [k for k in namespace if k[0] != "_" and k not in _NOT_KEYWORDS]
+        attrs = namespace(getattr(item, "obj", None))  # not item.function: slower
+        attributes = [k for k in attrs if k[0] != "_" and k not in _NOT_KEYWORDS]
         if item.extra_keyword_matches or attributes:
             keywords = keywords.union(item.extra_keyword_matches, attributes)
         if keywords:
@@ -297,22 +261,22 @@ class Watcher:
     def _classify(self, item: pytest.Item, when: str, exc: BaseException | None) -> str:
         if exc is None:
             return "passed"
-        if isinstance(exc, _SKIPS):
+        if isinstance(exc, SKIPS):
             return "skipped"
         if isinstance(exc, pytest.xfail.Exception):
             return "xfailed"
-        if when in ("call", "subtest") and _expected_failure(item, exc):
+        if when in ("call", "subtest") and expected_failure(item, exc):
             return "xfailed"
         return "error" if when in ("setup", "teardown") else "failed"
 
     def _check_call(
-        self, item: pytest.Item, test: _Test, exc: BaseException | None, observed: str
+        self, item: pytest.Item, test: Seen, exc: BaseException | None, observed: str
     ) -> str:
         """The function's own view: called at all, and what it raised."""
         if exc is None and test.raised is not None:
             truth = self._classify(item, "call", test.raised)
             if truth != "passed":
-                test.message = _describe(test.raised)
+                test.message = describe(test.raised)
                 test.reasons.append(
                     f"call: the test raised {type(test.raised).__name__} but no exception was "
                     "reported; pytest_runtest_call by "
@@ -336,16 +300,16 @@ class Watcher:
             return "failed"
         return observed
 
-    def _finish(self, nodeid: str, test: _Test) -> None:
+    def _finish(self, nodeid: str, test: Seen) -> None:
         self.done.add(nodeid)
         del self.tests[nodeid]
         if test.clean and not test.reasons and not test.message:
             self.write(f'{{"kind": "test", "nodeid": {json.dumps(nodeid)}, "status": "passed"}}')
             return
         phases = test.observed
-        observed = _aggregate({k: v[0] for k, v in phases.items()})
-        reported = _aggregate({k: v[1] for k, v in phases.items()})
-        status = reported if _RANK[reported] > _RANK[observed] else observed
+        observed = aggregate({k: v[0] for k, v in phases.items()})
+        reported = aggregate({k: v[1] for k, v in phases.items()})
+        status = reported if RANK[reported] > RANK[observed] else observed
         self.write(
             {
                 "kind": "test",
@@ -374,119 +338,6 @@ class Watcher:
         return (yield)
 
 
-def _probe(function: Any, test: _Test) -> Callable[..., Any] | None:
-    """``function`` wrapped to note that it was called and what it raised (None: leave it)."""
-    if not callable(function):
-        return None
-    flags = _code_flags(function)
-    if flags & inspect.CO_ASYNC_GENERATOR:
-        return None
-    if flags & inspect.CO_COROUTINE:
-
-        async def probe_async(*args: Any, **kwargs: Any) -> Any:
-            test.called = test.in_call = True
-            try:
-                return await function(*args, **kwargs)
-            except BaseException as exc:
-                test.raised = exc
-                raise
-            finally:
-                test.in_call = False
-
-        return _like(probe_async, function)
-
-    def probe(*args: Any, **kwargs: Any) -> Any:
-        test.called = test.in_call = True
-        try:
-            return function(*args, **kwargs)
-        except BaseException as exc:
-            test.raised = exc
-            raise
-        finally:
-            test.in_call = False
-
-    return _like(probe, function)
-
-
-def _code_flags(function: Any) -> int:
-    """The coroutine and async-generator flags of ``function``: read from its code object when
-    it has one (a function or method: many times cheaper than ``inspect``), else asked of
-    ``inspect`` (a partial, a callable object, a function marked as a coroutine)."""
-    code = getattr(function, "__code__", None)
-    if isinstance(code, CodeType) and "_is_coroutine_marker" not in _namespace(function):
-        return code.co_flags
-    coroutine = inspect.CO_COROUTINE if inspect.iscoroutinefunction(function) else 0
-    return coroutine | (inspect.CO_ASYNC_GENERATOR if inspect.isasyncgenfunction(function) else 0)
-
-
-def _namespace(function: Any) -> dict[str, Any]:
-    """The attributes of ``function`` (a bound method's are its function's)."""
-    namespace = getattr(getattr(function, "__func__", function), "__dict__", None)
-    return namespace if isinstance(namespace, dict) else {}
-
-
-def _like(probe: Callable[..., Any], function: Any) -> Callable[..., Any]:
-    """``functools.wraps``, cheaper: the name, the marks and the signature (``__wrapped__``)."""
-    probe.__name__ = getattr(function, "__name__", "probe")
-    probe.__qualname__ = getattr(function, "__qualname__", probe.__name__)
-    probe.__dict__.update(_namespace(function))
-    probe.__wrapped__ = function  # type: ignore[attr-defined]
-    return probe
-
-
 def _plain_function(item: pytest.Item) -> bool:
     """A test whose run is pytest's: ``runtest`` -> ``pytest_pyfunc_call`` -> the function."""
     return isinstance(item, pytest.Function) and type(item).runtest is pytest.Function.runtest
-
-
-def _expected_failure(item: pytest.Item, exc: BaseException) -> bool:
-    if item.config.option.runxfail:
-        return False
-    if xfailed_key is None:
-        return item.get_closest_marker("xfail") is not None
-    xfailed = item.stash.get(xfailed_key, None)
-    if not xfailed:
-        return False
-    raises = xfailed.raises
-    if raises is None:
-        return True
-    if isinstance(raises, type | tuple):
-        return isinstance(exc, raises)
-    matches = getattr(raises, "matches", None)
-    return bool(matches(exc)) if callable(matches) else False
-
-
-def _reported(report: Any, when: str) -> str:
-    outcome = str(getattr(report, "outcome", "failed"))
-    if hasattr(report, "wasxfail"):
-        return "xfailed" if outcome == "skipped" else "xpassed" if outcome == "passed" else "failed"
-    if outcome == "failed":
-        return "error" if when in ("setup", "teardown") else "failed"
-    return outcome if outcome in _RANK else "failed"
-
-
-def _aggregate(phases: dict[str, str]) -> str:
-    """One status for a test from its phases: errors first, then the call, then skips.
-
-    A subtest that fails fails the test; a skipped subtest of a passing test leaves it passed.
-    """
-    values = set(phases.values())
-    if "error" in values or "failed" in (phases.get("setup"), phases.get("teardown")):
-        return "error"
-    if "failed" in values:
-        return "failed"
-    for phase in ("setup", "call"):
-        if phases.get(phase) in ("skipped", "xfailed", "xpassed"):
-            return phases[phase]
-    return "passed" if phases else "error"
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, (*_SKIPS, pytest.xfail.Exception)):
-        return _first_line(str(getattr(exc, "msg", None) or exc))
-    return _first_line(f"{type(exc).__name__}: {exc}")
-
-
-def _first_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[0][:300] if lines else ""
