@@ -30,6 +30,7 @@ from .fields import (
     one_of,
     table,
 )
+from .strength import StrengthConfig
 
 KNOWN_TOOLS = (
     "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob", "Grep", "Bash",
@@ -360,6 +361,9 @@ class Config:
     )
     budget: BudgetConfig = table(BudgetConfig, help="Limits that stop the run (exit 3).")
     git: GitConfig = table(GitConfig, help="The checkpoint commits after each session.")
+    strength: StrengthConfig = table(
+        StrengthConfig, help="The strength gate: coverage and mutation parity with the baseline."
+    )
     phases: tuple[Phase, ...] = array(
         Phase, help="Each session runs the first phase whose condition holds.", noun="phases"
     )

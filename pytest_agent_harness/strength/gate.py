@@ -70,8 +70,12 @@ def measure_strength(
     sandbox: PytestSandbox | None = None,
     max_seconds: float = 600.0,
     workers: int = 0,
+    exclude: Sequence[str] = (),
 ) -> Strength:
-    """The suite's strength against ``mutants`` (default: a new sample of ``size``)."""
+    """The suite's strength against ``mutants`` (default: a new sample of ``size``).
+
+    ``exclude``: tests that do not pass without any mutant; they are left out of mutant runs,
+    so that a test failing anyway is never taken for one that catches a mutant."""
     start = time.monotonic()
     project = layout.project_dir
     strength = Strength(digests={f: _digest(project / f) for f in files})
@@ -83,15 +87,18 @@ def measure_strength(
     strength.mutants = (
         list(mutants) if mutants is not None else sample(sites(project, files), size, seed)
     )
+    excluded = set(exclude)
+    whole = [*pytest_args, *(f"--deselect={t}" for t in sorted(excluded))]
     covering: dict[str, Sequence[str] | None] = {}
     for mutant in strength.mutants:
-        tests = measured.tests_by_line.get(mutant.file, {}).get(mutant.line)
+        tests = measured.tests_by_line.get(mutant.file, {}).get(mutant.line) or ()
+        tests = [t for t in tests if t not in excluded]
         covering[mutant.id] = tests or None  # no test reaches it: the whole suite decides
     strength.verdicts = run_mutants(
         layout,
         strength.mutants,
         covering,
-        pytest_args,
+        whole,
         sandbox=sandbox,
         workers=workers,
         deadline=start + max_seconds,

@@ -41,6 +41,8 @@ class Baseline:
     """Test id to its ``markers`` and extra ``keywords``, when it had any."""
     infra: dict[str, Any] | None = None
     """The test infrastructure the observer saw (None: not observed)."""
+    strength: dict[str, Any] | None = None
+    """The baseline suite's strength (``strength/gate.py``), when the gate is on."""
     tampered: str = ""
     """Why the project's copy cannot be believed (it differs from the harness's own), or ''."""
 
@@ -84,7 +86,9 @@ class Baseline:
         selection = data.get("selection")
         tags = data.get("tags")
         infra = data.get("infra")
+        strength = data.get("strength")
         return cls(
+            strength=strength if isinstance(strength, dict) else None,
             items=items if isinstance(items, list) else None,
             tests={str(k): str(v) for k, v in tests.items()} if isinstance(tests, dict) else {},
             selection=[str(a) for a in selection] if isinstance(selection, list) else None,
@@ -102,6 +106,8 @@ class Baseline:
         data: dict[str, Any] = {"items": self.items, "tests": self.tests}
         if self.selection is not None:
             data.update(selection=self.selection, tags=self.tags, infra=self.infra)
+        if self.strength is not None:
+            data["strength"] = self.strength
         text = json.dumps(data, indent=1) + "\n"
         write_atomic(layout.baseline_copy, text)
         write_atomic(layout.baseline, text)

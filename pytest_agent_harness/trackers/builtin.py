@@ -12,6 +12,7 @@ from ..markers import hookimpl
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..strength.check import StrengthGate
     from .base import Tracker
     from .evidence import Evidence, PytestSandbox
 
@@ -50,6 +51,16 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
     )
 
 
+def strength_gate(config: Config) -> StrengthGate | None:
+    """The strength gate the pytest tracker holds the suite to, when ``[strength]`` is on."""
+    if not config.strength.enabled:
+        return None
+    from ..strength.check import StrengthGate
+
+    args = (*config.tracking.pytest_args, *config.pytest_selection)
+    return StrengthGate(config.layout, config.strength, args, lambda: pytest_sandbox(config))
+
+
 def pytest_sandbox(config: Config) -> PytestSandbox | None:
     """The project's tests run in the same OS sandbox as the agent's Bash, unless it is off."""
     from ..security.guards import protected_paths
@@ -82,7 +93,11 @@ def agent_harness_make_tracker(config: Config) -> Tracker | None:
         )
     if kind in ("junit", "pytest"):
         return ResultsTracker(
-            kind, evidence_source(config, kind), config.layout, tracking.allow_skipped
+            kind,
+            evidence_source(config, kind),
+            config.layout,
+            tracking.allow_skipped,
+            strength=strength_gate(config) if kind == "pytest" else None,
         )
     if kind == "notes_file":
         return NotesTracker(config.project_dir / tracking.file)

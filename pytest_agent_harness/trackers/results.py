@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import PlantedLinkError
 from ..files import read_text
@@ -31,6 +32,13 @@ from .evidence import Evidence
 from .junit import CaseResult
 from .selection import Selection, test_files
 
+if TYPE_CHECKING:
+    from ..strength.check import StrengthGate
+
+NO_STRENGTH = (
+    "strength gate: the baseline has no strength measurement (the gate was turned on later); "
+    "a person takes one with `agent-harness baseline --accept`"
+)
 NO_BASELINE = (
     "no test baseline: none was taken before the first session, so deleted or newly skipped "
     "tests cannot be noticed; a person takes one with `agent-harness baseline --accept`"
@@ -70,7 +78,9 @@ class ResultsTracker:
         evidence: Callable[[], Evidence],
         layout: Layout,
         allow_skipped: bool = False,
+        strength: StrengthGate | None = None,
     ) -> None:
+        self.strength = strength
         self.name = name
         self.evidence = evidence
         self.layout = layout
@@ -105,6 +115,8 @@ class ResultsTracker:
         items = [self._item(case, baseline.tests.get(case.id)) for case in cases.values()]
         if baseline.has_tests:
             warnings.extend(self._guard(baseline, evidence, items))
+        if self.strength is not None and baseline.has_tests and evidence.completable:
+            warnings = self._gate(baseline, items, warnings)
         return Progress(
             items=tuple(items),
             warnings=tuple(warnings),
@@ -128,7 +140,27 @@ class ResultsTracker:
         baseline.selection = list(evidence.args)
         baseline.tags = {k: v for k, v in record.tags.items() if v} if record else {}
         baseline.infra = record.infra if record else None
+        if self.strength is not None:
+            failing = [c.id for c in cases.values() if c.status != "passed"]
+            baseline.strength = self.strength.measure(failing=failing).as_json()
         baseline.save(self.layout)
+
+    def _gate(self, baseline: Baseline, items: list[Item], warnings: list[str]) -> list[str]:
+        """With the strength gate on, a suite is judged by what it catches, not by its test
+        ids: a renamed or merged test is fine once the gate passes, never before."""
+        assert self.strength is not None
+        if baseline.strength is None:
+            return [*warnings, NO_STRENGTH]
+        missing = {f"test {i.id} is missing" for i in items if i.status == "missing"}
+        blocking = [w for w in warnings if not any(w.startswith(m) for m in missing)]
+        done = all(i.status in ("passed", "missing") for i in items)
+        if self.strength.when == "complete" and (blocking or not done):
+            return warnings  # the gate runs once nothing else stands in the way
+        result = self.strength.check(baseline.strength)
+        if not result.passed:
+            return [*warnings, *(f"strength gate: {p}" for p in result.problems)]
+        items[:] = [i for i in items if i.status != "missing"]
+        return blocking
 
     def _item(self, case: CaseResult, before: str | None) -> Item:
         status = case_status(case, self.allow_skipped)
