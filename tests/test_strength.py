@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -159,3 +160,20 @@ def test_changed_source_fails_when_frozen(project: Path, baseline: Strength) -> 
     (project / "calc.py").write_text(CALC + "\n")
     result = compare(baseline, strength(project, baseline), Layout.of(project))
     assert "calc.py: the code under test changed (source_frozen)" in result.problems
+
+
+def test_a_suite_that_detects_mutant_runs_gains_nothing(project: Path, baseline: Strength) -> None:
+    digest = hashlib.sha256(CALC.encode()).hexdigest()
+    (project / "tests" / "conftest.py").write_text(
+        "import hashlib, pathlib, pytest\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def watch():\n"
+        "    source = pathlib.Path(__file__).parent.parent / 'calc.py'\n"
+        f"    if hashlib.sha256(source.read_bytes()).hexdigest() != {digest!r}:\n"
+        "        pytest.fail('changed')\n"
+    )
+    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
+    (project / "tests" / "test_calc.py").write_text(weak)
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert not result.passed
+    assert any("detects mutant runs" in p for p in result.problems), result.problems

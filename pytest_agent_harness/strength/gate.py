@@ -17,7 +17,7 @@ from typing import Any
 from ..layout import Layout
 from ..trackers.evidence import PytestSandbox
 from .measure import FileCoverage, measure
-from .mutants import Mutant, describe, sample, sites
+from .mutants import CONTROL, Mutant, controls, describe, sample, sites
 from .runner import CAUGHT, Verdict, run_mutants
 
 
@@ -90,13 +90,14 @@ def measure_strength(
     excluded = set(exclude)
     whole = [*pytest_args, *(f"--deselect={t}" for t in sorted(excluded))]
     covering: dict[str, Sequence[str] | None] = {}
+    checks = controls(files, seed) if strength.mutants else []
     for mutant in strength.mutants:
         tests = measured.tests_by_line.get(mutant.file, {}).get(mutant.line) or ()
         tests = [t for t in tests if t not in excluded]
         covering[mutant.id] = tests or None  # no test reaches it: the whole suite decides
     strength.verdicts = run_mutants(
         layout,
-        strength.mutants,
+        [*strength.mutants, *checks],
         covering,
         whole,
         sandbox=sandbox,
@@ -156,7 +157,23 @@ def compare(
     return result
 
 
+def _controls(after: Strength, result: GateResult) -> None:
+    """A suite failing on a change that cannot alter behaviour has only told the harness that
+    it was watching: then no kill of this measurement counts."""
+    for mutant_id, verdict in sorted(after.verdicts.items()):
+        file, _, rest = mutant_id.rpartition(":")
+        if not rest.startswith(CONTROL + "#") or verdict.outcome not in CAUGHT:
+            continue
+        tests = ", ".join(verdict.tests[:5]) or "the suite"
+        result.problems.append(
+            f"{file.rsplit(':', 1)[0]}: {tests} failed when a comment or an unused name was "
+            "appended, a change that cannot alter behaviour: the suite notices that the source "
+            "changed (it detects mutant runs) instead of testing what it does"
+        )
+
+
 def _mutants(before: Strength, after: Strength, layout: Layout, result: GateResult) -> None:
+    _controls(after, result)
     sources: dict[str, str] = {}
     for mutant in before.mutants:
         old = before.verdicts.get(mutant.id)

@@ -8,6 +8,7 @@ the harness's process: they parse and rewrite source text and run none of it.
 from __future__ import annotations
 
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -123,9 +124,26 @@ def sample(found: Sequence[Mutant], size: int, seed: int = 0) -> list[Mutant]:
     return sorted(chosen, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
 
 
+CONTROL = "control"
+"""The operator of a control: a change that cannot alter behaviour (a comment and an unused
+name with a fresh random spelling each run, appended). A suite that fails on one notices that
+the source changed, not what it does: it detects mutant runs."""
+
+
+def controls(files: Sequence[str], seed: int) -> list[Mutant]:
+    """Two controls, each on a file picked with ``seed``; the spelling is picked at run time."""
+    rng = random.Random(seed)
+    return [Mutant(rng.choice(list(files)), 0, CONTROL, n) for n in range(2)] if files else []
+
+
 def mutated_source(source: str, mutant: Mutant) -> str | None:
     """``source`` with ``mutant`` applied (None: the site is not there any more)."""
     from cosmic_ray.mutating import mutate_code
+
+    if mutant.operator == CONTROL:
+        token = secrets.token_hex(4)
+        tail = f"# {token}\n" if mutant.occurrence == 0 else f"_{token} = None\n"
+        return source + ("" if source.endswith("\n") else "\n") + tail
 
     operator = _operators().get(mutant.operator)
     if operator is None:
