@@ -155,6 +155,11 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
     status.add_argument("--junit-xml", type=Path, help="also write the items as JUnit test cases")
     status.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
     status.add_argument(
+        "--strength",
+        action="store_true",
+        help="also run the strength gate read-only and print baseline against now",
+    )
+    status.add_argument(
         "--allow-no-baseline",
         action="store_true",
         help="with --check, pass a project that has no tamper baseline yet (otherwise it fails)",
@@ -218,6 +223,7 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
             junit_xml=args.junit_xml,
             trust_config=args.trust_config,
             allow_no_baseline=args.allow_no_baseline,
+            strength=args.strength,
         )
     if args.command == "baseline":
         from .commands.baseline import run_baseline

@@ -3,6 +3,7 @@ that renames and merges tests completes; a weakened assertion never does."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,15 @@ def run_migration(content: str, tmp_path: Path, scripted_model, use_model) -> tu
 def test_an_honest_migration_that_renames_and_merges_tests_completes(
     tmp_path: Path, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _ = run_migration(MIGRATED, tmp_path, scripted_model, use_model)
+    code, project = run_migration(MIGRATED, tmp_path, scripted_model, use_model)
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     assert "COMPLETE: complete" in out
+    assert main(["status", "--strength", "--project-dir", str(project)]) == 0
+    table = capsys.readouterr().out
+    assert "Strength gate: passes (baseline -> now)" in table
+    row = next(line for line in table.splitlines() if line.startswith("textstats/__init__.py"))
+    assert "100% -> 100%" in row, table
 
 
 def test_a_weakened_assertion_never_completes_and_the_mutant_is_named(
@@ -89,3 +95,9 @@ def test_a_weakened_assertion_never_completes_and_the_mutant_is_named(
     assert "COMPLETE" not in out
     assert "strength gate: mutant survives: textstats/__init__.py line 23" in out, out[-3000:]
     assert main(["status", "--check", "--project-dir", str(project)]) == 1
+    capsys.readouterr()
+    main(["status", "--strength", "--json", "--project-dir", str(project)])
+    gate = json.loads(capsys.readouterr().out)["strength"]
+    assert gate["passed"] is False
+    killed = gate["files"]["textstats/__init__.py"]["killed"]
+    assert killed[1] < killed[0], gate

@@ -14,9 +14,13 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitCode
 from ..layout import Layout
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def run_status(
@@ -27,6 +31,7 @@ def run_status(
     junit_xml: Path | None,
     trust_config: bool = False,
     allow_no_baseline: bool = False,
+    strength: bool = False,
 ) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
@@ -51,8 +56,12 @@ def run_status(
             print(f"note: {NO_BASELINE} (allowed by --allow-no-baseline)", file=sys.stderr)
         else:
             progress = replace(progress, warnings=(*progress.warnings, NO_BASELINE))
+    gate = strength_table(config) if strength else None
     if as_json_output:
-        print(json.dumps(as_json(progress, ledger), indent=2))
+        data = as_json(progress, ledger)
+        if gate is not None:
+            data["strength"] = gate
+        print(json.dumps(data, indent=2))
     else:
         print(f"Tracker: {progress.summary()}" + (" (complete)" if progress.complete else ""))
         for warning in progress.warnings:
@@ -65,6 +74,10 @@ def run_status(
             f"Ledger: {ledger.sessions} sessions, ${ledger.cost_usd:.4f}, "
             f"{ledger.tokens} tokens, {ledger.turns} turns"
         )
+        if gate is not None:
+            from ..strength.gate import render
+
+            print(render(gate) if "files" in gate else f"Strength gate: {gate['problem']}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
@@ -76,6 +89,22 @@ def run_status(
     if not check:
         return int(ExitCode.COMPLETE)
     return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
+
+
+def strength_table(config: Config) -> dict[str, Any]:
+    """The strength gate run read-only, as ``strength/gate.py``'s summary (or a problem)."""
+    from ..trackers.baseline import Baseline
+    from ..trackers.builtin import strength_gate
+
+    gate = strength_gate(config)
+    if gate is None:
+        return {"problem": "off; turn it on with [strength] enabled = true (pytest tracker)"}
+    stored = Baseline.load(config.layout, readonly=True).strength
+    if stored is None:
+        return {"problem": "no baseline strength; take one with `agent-harness baseline --accept`"}
+    from ..strength.gate import summary
+
+    return summary(*gate.judge(stored))
 
 
 BASELINED = ("pytest", "junit", "json_checklist")

@@ -91,13 +91,19 @@ class StrengthGate:
         )
 
     def check(self, stored: dict[str, Any]) -> GateResult:
+        return self.judge(stored)[2]
+
+    def judge(self, stored: dict[str, Any]) -> tuple[Strength, Strength, GateResult]:
+        """The baseline's strength, the suite's now, and the gate's verdict."""
         before = Strength.from_json(stored)
         if not self.settings.coverage:
             before.coverage = {}
-        return compare(
+        after = self.measure(stored)
+        result = compare(
             before,
-            self.measure(stored),
+            after,
             self.layout,
             tolerance=self.settings.tolerance,
             source_frozen=self.settings.source_frozen,
         )
+        return before, after, result

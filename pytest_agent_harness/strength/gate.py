@@ -208,3 +208,46 @@ def _ranges(lines: Sequence[int]) -> str:
         else:
             spans.append(str(line))
     return ", ".join(spans)
+
+
+def summary(before: Strength, after: Strength, result: GateResult) -> dict[str, Any]:
+    """Before and after, per source file, for ``status --strength`` (text and JSON)."""
+    files: dict[str, dict[str, Any]] = {}
+    for file in sorted(set(before.coverage) | set(after.coverage) | set(before.digests)):
+        old, new = before.coverage.get(file), after.coverage.get(file)
+        mutants = [m.id for m in before.mutants if m.file == file]
+        files[file] = {
+            "lines": [old.lines if old else None, new.lines if new else None],
+            "branches": [old.branches if old else None, new.branches if new else None],
+            "mutants": len(mutants),
+            "killed": [
+                sum(1 for i in mutants if i in before.caught()),
+                sum(1 for i in mutants if i in after.caught()),
+            ],
+        }
+    return {
+        "passed": result.passed,
+        "inconclusive": result.inconclusive,
+        "files": files,
+        "problems": result.problems,
+        "notes": result.notes,
+        "renamed": result.mapping,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    """The summary as a plain table."""
+
+    def pair(values: list[float | None]) -> str:
+        return " -> ".join("-" if v is None else f"{v:g}%" for v in values)
+
+    rows = [("file", "lines", "branches", "mutants killed")]
+    for file, row in data["files"].items():
+        killed = f"{row['killed'][0]} -> {row['killed'][1]} of {row['mutants']}"
+        rows.append((file, pair(row["lines"]), pair(row["branches"]), killed))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    verdict = "passes" if data["passed"] else "inconclusive" if data["inconclusive"] else "fails"
+    lines.append(f"Strength gate: {verdict} (baseline -> now)")
+    lines += [f"  {p}" for p in data["problems"]]
+    return "\n".join(lines)
