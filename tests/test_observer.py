@@ -12,7 +12,7 @@ import pytest
 from pytest_agent_harness.trackers import infra
 from pytest_agent_harness.trackers.junit import JUnitReport
 from pytest_agent_harness.trackers.record import as_report, junit_names, read_record
-from pytest_agent_harness.trackers.selection import Selection
+from pytest_agent_harness.trackers.selection import Selection, without_paths
 
 PROJECT = Path("/project")
 
@@ -131,3 +131,26 @@ def test_the_observer_is_inert_without_its_option(tmp_path: Path) -> None:
         text=True,
     )
     assert "1 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_options_of_a_selection_are_kept_without_its_paths() -> None:
+    args = [
+        "tests",
+        "-p",
+        "no:randomly",
+        "-o",
+        "pythonpath=src",
+        "-k",
+        "fast",
+        "--deselect=a",
+        "b.py",
+    ]
+    assert without_paths(args) == [
+        "-p",
+        "no:randomly",
+        "-o",
+        "pythonpath=src",
+        "-k",
+        "fast",
+        "--deselect=a",
+    ]

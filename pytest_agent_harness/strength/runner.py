@@ -26,6 +26,7 @@ from typing import Literal
 from ..layout import Layout
 from ..sandbox import available
 from ..trackers.evidence import PytestSandbox, clean_environment, run_in_group, sandboxed
+from ..trackers.selection import without_paths
 from .mutants import Mutant, mutated_source
 
 Outcome = Literal["killed", "survived", "timeout", "error", "not run"]
@@ -37,7 +38,7 @@ CAUGHT: frozenset[str] = frozenset({"killed", "timeout"})
 class Verdict:
     outcome: Outcome
     tests: tuple[str, ...] = ()
-    """The tests that failed (from pytest's summary: for the report, never for the verdict)."""
+    """The first test that failed (from pytest's summary: for the report, never the verdict)."""
     detail: str = ""
 
 
@@ -57,6 +58,7 @@ def run_mutants(
     if sandbox is not None and (reason := available()) is not None:
         return {m.id: Verdict("error", detail=f"not sandboxable: {reason}") for m in mutants}
     count = max(1, min(workers or os.cpu_count() or 1, len(mutants)))
+    options = without_paths(pytest_args)  # with the tests that cover a mutant instead
     with _copies(layout, count) as copies:
         pool: queue.Queue[Path] = queue.Queue()
         for copy in copies:
@@ -68,7 +70,7 @@ def run_mutants(
             copy = pool.get()
             try:
                 tests = covering.get(mutant.id)
-                args = list(tests) if tests else list(pytest_args)
+                args = [*options, *tests] if tests else list(pytest_args)
                 return _run_one(layout, copy, mutant, args, sandbox, timeout)
             finally:
                 pool.put(copy)
@@ -106,7 +108,9 @@ def _run_one(
     mutated = mutated_source(original, mutant)
     if mutated is None:
         return Verdict("error", detail="the mutation site is no longer in the source")
-    argv = [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", *args]
+    # -x: one failing test decides; --tb=no: a killed mutant can fail hundreds of tests.
+    argv = [sys.executable, "-m", "pytest", "-q", "-x", "--tb=no", "-rfE", "-p", "no:cacheprovider"]
+    argv += args
     env = clean_environment(os.environ)
     if sandbox is not None:
         jail = PytestSandbox(deny_read=sandbox.deny_read)

@@ -29,6 +29,22 @@ _VALUE_OPTIONS = frozenset(
 _SKIP_DIRS = frozenset({".git", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__"})
 
 
+def without_paths(args: Sequence[str]) -> list[str]:
+    """``args`` without the test paths they name: their options, to run other tests with."""
+    kept: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not arg.startswith("-"):
+            continue
+        kept.append(arg)
+        if "=" not in arg and arg in _VALUE_OPTIONS and index < len(args):
+            kept.append(args[index])
+            index += 1
+    return kept
+
+
 @dataclass(frozen=True)
 class Selection:
     paths: tuple[str, ...] = ()
