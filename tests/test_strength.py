@@ -10,6 +10,7 @@ import pytest
 
 from pytest_agent_harness.layout import Layout
 from pytest_agent_harness.strength.gate import Strength, compare, measure_strength
+from pytest_agent_harness.strength.runner import run_mutants
 from pytest_agent_harness.trackers.evidence import PytestSandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -177,3 +178,83 @@ def test_a_suite_that_detects_mutant_runs_gains_nothing(project: Path, baseline:
     result = compare(baseline, strength(project, baseline), Layout.of(project))
     assert not result.passed
     assert any("detects mutant runs" in p for p in result.problems), result.problems
+
+
+FORGER = """\
+import ctypes, glob, json, os, stat, pytest
+
+REPLY = json.dumps({"code": 1, "output": "FAILED forged"}).encode() + b"\\n"
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def write(fd):
+    try:
+        os.write(fd, REPLY)
+    except OSError:
+        pass
+
+
+def steal(pid):
+    # pidfd_open + pidfd_getfd: take a copy of another process's descriptors.
+    pidfd = libc.syscall(434, pid, 0)
+    if pidfd < 0:
+        return
+    for number in range(64):
+        fd = libc.syscall(438, pidfd, number, 0)
+        if fd >= 0:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                write(fd)
+            os.close(fd)
+    os.close(pidfd)
+
+
+@pytest.fixture(autouse=True)
+def forge():
+    for fd in map(int, os.listdir("/proc/self/fd")):  # anything inherited
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                write(fd)
+        except OSError:
+            pass
+    for path in glob.glob("/proc/[0-9]*/fd/*"):  # anything reachable by path
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        write(fd)
+        os.close(fd)
+    for pid in glob.glob("/proc/[0-9]*"):
+        if int(pid[6:]) != os.getpid():
+            steal(int(pid[6:]))
+    yield
+"""
+
+
+def test_a_test_that_forges_verdicts_on_every_reachable_descriptor_gains_nothing(
+    project: Path, baseline: Strength
+) -> None:
+    """Mutant runs fork from a worker inside the sandbox; the test tries to write a "killed"
+    reply to every descriptor it can open. The surviving mutant still survives."""
+    (project / "tests" / "conftest.py").write_text(FORGER)
+    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
+    (project / "tests" / "test_calc.py").write_text(weak)
+    after = strength(project, baseline)
+    assert not [i for i, v in after.verdicts.items() if "forged" in v.tests]
+    result = compare(baseline, after, Layout.of(project))
+    assert not result.passed and not result.inconclusive, result.problems
+    assert not any("detects mutant runs" in p for p in result.problems), result.problems
+    assert any(p.startswith("mutant survives: calc.py line 2") for p in result.problems)
+
+
+def test_forked_and_fresh_mutant_runs_give_the_same_verdicts(
+    project: Path, baseline: Strength
+) -> None:
+    layout = Layout.of(project)
+    ids = [m.id for m in baseline.mutants]
+    covering = {i: None for i in ids}
+    runs = [
+        run_mutants(layout, baseline.mutants, covering, ARGS, sandbox=PytestSandbox(), fork=f)
+        for f in (True, False)
+    ]
+    outcomes = [{i: run[i].outcome for i in ids} for run in runs]
+    assert outcomes[0] == outcomes[1] == {i: baseline.verdicts[i].outcome for i in ids}

@@ -12,12 +12,22 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..layout import Layout
 from ..trackers.evidence import PytestSandbox
-from .measure import FileCoverage, measure
-from .mutants import CONTROL, Mutant, controls, describe, sample, sites
+from .measure import FileCoverage, Measurement, measure
+from .mutants import (
+    CONTROL,
+    Mutant,
+    compiles,
+    controls,
+    definitions,
+    describe,
+    sample,
+    sites,
+)
 from .runner import CAUGHT, Verdict, run_mutants
 
 
@@ -85,27 +95,53 @@ def measure_strength(
         return strength
     strength.coverage = measured.files
     strength.mutants = (
-        list(mutants) if mutants is not None else sample(sites(project, files), size, seed)
+        list(mutants)
+        if mutants is not None
+        else sample(sites(project, files), size, seed, compiles(project))
     )
     excluded = set(exclude)
     whole = [*pytest_args, *(f"--deselect={t}" for t in sorted(excluded))]
-    covering: dict[str, Sequence[str] | None] = {}
-    checks = controls(files, seed) if strength.mutants else []
-    for mutant in strength.mutants:
-        tests = measured.tests_by_line.get(mutant.file, {}).get(mutant.line) or ()
-        tests = [t for t in tests if t not in excluded]
-        covering[mutant.id] = tests or None  # no test reaches it: the whole suite decides
+    covering, likely = _covering(project, strength.mutants, measured, excluded)
     strength.verdicts = run_mutants(
         layout,
-        [*strength.mutants, *checks],
+        strength.mutants,
         covering,
         whole,
+        likely=likely,
+        calibrate=controls(files, seed) if strength.mutants else [],
         sandbox=sandbox,
         workers=workers,
         deadline=start + max_seconds,
         timeout=max(5.0, 2 * measured.seconds),  # that run was slowed by coverage
     )
     return strength
+
+
+def _covering(
+    project: Path, mutants: Sequence[Mutant], measured: Measurement, excluded: set[str]
+) -> tuple[dict[str, list[str] | None], dict[str, list[str]]]:
+    """The tests that run each mutant's line (None: only the import runs it, so the whole
+    suite decides), and for those, the tests to try first: the ones that run the body of the
+    innermost definition around the line, or else any line of the file."""
+    covering: dict[str, list[str] | None] = {}
+    likely: dict[str, list[str]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for mutant in mutants:
+        by_line = measured.tests_by_line.get(mutant.file, {})
+        tests = [t for t in by_line.get(mutant.line, ()) if t not in excluded]
+        covering[mutant.id] = tests or None
+        if tests:
+            continue
+        if mutant.file not in spans:
+            spans[mutant.file] = definitions((project / mutant.file).read_text("utf-8"))
+        whole_file = (1, max(by_line, default=0))
+        for first, last in [*spans[mutant.file], whole_file]:
+            if first <= mutant.line <= last or (first, last) == whole_file:
+                found = {t for n in range(first, last + 1) for t in by_line.get(n, ())}
+                if found - excluded:
+                    likely[mutant.id] = sorted(found - excluded)
+                    break
+    return covering, likely
 
 
 def _digest(path: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -100,9 +100,50 @@ def _scopes(source: str) -> dict[int, str]:
     return scopes
 
 
-def sample(found: Sequence[Mutant], size: int, seed: int = 0) -> list[Mutant]:
+def compiles(project_dir: Path) -> Callable[[Mutant], bool]:
+    """Whether a mutant is still Python: cosmic-ray also changes the ``/`` that marks
+    positional-only parameters, and a mutant that cannot compile is caught by any suite."""
+    sources: dict[str, str] = {}
+
+    def check(mutant: Mutant) -> bool:
+        if mutant.file not in sources:
+            sources[mutant.file] = (project_dir / mutant.file).read_text(encoding="utf-8")
+        mutated = mutated_source(sources[mutant.file], mutant)
+        try:
+            return mutated is not None and bool(compile(mutated, mutant.file, "exec"))
+        except (SyntaxError, ValueError):
+            return False
+
+    return check
+
+
+def definitions(source: str) -> list[tuple[int, int]]:
+    """The line span of every function and class, decorators included, innermost first: a
+    line run only at import (a decorator, a default) is tried first against the tests that
+    run the body it defines."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    spans = [
+        (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or 0)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    return sorted(spans, key=lambda span: span[1] - span[0])
+
+
+def sample(
+    found: Sequence[Mutant],
+    size: int,
+    seed: int = 0,
+    valid: Callable[[Mutant], bool] = lambda mutant: True,
+) -> list[Mutant]:
     """``size`` mutants spread over files, then over the functions in each file (round
-    robin, each group shuffled with ``seed``), so no one big function takes the sample."""
+    robin, each group shuffled with ``seed``), so no one big function takes the sample.
+    A mutant that is not ``valid`` is passed over for the next in its group."""
     rng = random.Random(seed)
     by_file: dict[str, dict[str, list[Mutant]]] = defaultdict(lambda: defaultdict(list))
     for mutant in found:
@@ -117,9 +158,13 @@ def sample(found: Sequence[Mutant], size: int, seed: int = 0) -> list[Mutant]:
     while len(chosen) < size and any(any(g) for g in queues):
         for groups in queues:
             for group in groups:
-                if group and len(chosen) < size:
-                    chosen.append(group.pop())
-                    break
+                while group and len(chosen) < size:
+                    if valid(mutant := group.pop()):
+                        chosen.append(mutant)
+                        break
+                else:
+                    continue
+                break
             groups.sort(key=len, reverse=True)  # the next pick comes from the fullest scope
     return sorted(chosen, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
 

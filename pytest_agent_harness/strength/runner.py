@@ -3,9 +3,12 @@ that process's exit status alone.
 
 Nothing of the project runs in the harness's process, and no verdict passes through a file the
 tests can write. Under the sandbox the copy is bound at the project's own path, and the run's
-environment is the evidence run's: a mutant run looks like any other run of the suite. The
-mutated module's cached bytecode is removed before and after each run, so a same-size mutant
-written within the same second cannot be served stale.
+environment is the evidence run's: a mutant run looks like any other run of the suite. There,
+each worker keeps one pre-imported pytest (``zygote.py``) that forks a process per mutant,
+which saves the interpreter's and pytest's start-up on every mutant; outside the sandbox the
+harness's own process would be reachable from the tests, so each mutant gets a fresh
+``python -m pytest``. The mutated module's cached bytecode is removed before and after each
+run, so a same-size mutant written within the same second cannot be served stale.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -27,11 +30,18 @@ from ..layout import Layout
 from ..sandbox import available
 from ..trackers.evidence import PytestSandbox, clean_environment, run_in_group, sandboxed
 from ..trackers.selection import without_paths
+from .forking import Zygote, ZygoteFailed
 from .mutants import Mutant, mutated_source
 
 Outcome = Literal["killed", "survived", "timeout", "error", "not run"]
 CAUGHT: frozenset[str] = frozenset({"killed", "timeout"})
 """Outcomes that mean the suite noticed the mutant (a timeout: it made a test hang)."""
+OPTIONS = ("-q", "-x", "--tb=no", "-rfE", "-p", "no:cacheprovider")
+"""-x: one failing test decides; --tb=no: a killed mutant can fail hundreds of tests."""
+
+
+USAGE_ERROR, NO_TESTS = 4, 5
+HANG_FACTOR, MIN_TIMEOUT = 3.0, 3.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Verdict:
     tests: tuple[str, ...] = ()
     """The first test that failed (from pytest's summary: for the report, never the verdict)."""
     detail: str = ""
+    seconds: float = 0.0
 
 
 def run_mutants(
@@ -48,36 +59,54 @@ def run_mutants(
     covering: Mapping[str, Sequence[str] | None],
     pytest_args: Sequence[str],
     *,
+    likely: Mapping[str, Sequence[str]] | None = None,
     sandbox: PytestSandbox | None,
     workers: int = 0,
     deadline: float | None = None,
     timeout: float = 60.0,
+    calibrate: Sequence[Mutant] = (),
+    fork: bool = True,
 ) -> dict[str, Verdict]:
     """Each mutant's verdict, by id; ``covering[id]`` are the tests to run it against (None or
-    missing: the whole suite). Mutants not started by ``deadline`` (monotonic) are "not run"."""
+    missing: the whole suite, after ``likely[id]`` when given: a kill there decides). Mutants
+    not started by ``deadline`` (monotonic) are "not run".
+
+    ``calibrate`` (changes that cannot alter behaviour) run first, within ``timeout``; a later
+    run taking more than ``HANG_FACTOR`` times the slowest of them has hung (a mutant that
+    makes a loop endless is caught by it). ``fork``: a forking pre-imported pytest per worker
+    (under the sandbox only)."""
     if sandbox is not None and (reason := available()) is not None:
         return {m.id: Verdict("error", detail=f"not sandboxable: {reason}") for m in mutants}
     count = max(1, min(workers or os.cpu_count() or 1, len(mutants)))
     options = without_paths(pytest_args)  # with the tests that cover a mutant instead
-    with _copies(layout, count) as copies:
-        pool: queue.Queue[Path] = queue.Queue()
+    forking = fork and sandbox is not None and hasattr(os, "fork")
+    with _copies(layout, count) as copies, ExitStack() as stack:
+        pool: queue.Queue[_Worker] = queue.Queue()
         for copy in copies:
-            pool.put(copy)
+            pool.put(stack.enter_context(_Worker(layout, copy, sandbox, forking)))
 
         def judge(mutant: Mutant) -> Verdict:
             if deadline is not None and time.monotonic() > deadline:
                 return Verdict("not run", detail="the gate's max_seconds ran out")
-            copy = pool.get()
+            worker = pool.get()
             try:
                 tests = covering.get(mutant.id)
-                args = [*options, *tests] if tests else list(pytest_args)
-                return _run_one(layout, copy, mutant, args, sandbox, timeout)
+                if tests:
+                    return worker.judge(mutant, [[*options, *tests]], timeout)
+                first = (likely or {}).get(mutant.id)
+                if not first:
+                    return worker.judge(mutant, [list(pytest_args)], timeout)
+                rest = [*pytest_args, *(f"--deselect={t}" for t in first)]
+                return worker.judge(mutant, [[*options, *first], rest], timeout)
             finally:
-                pool.put(copy)
+                pool.put(worker)
 
         with ThreadPoolExecutor(count) as executor:
-            verdicts = list(executor.map(judge, mutants))
-    return {m.id: v for m, v in zip(mutants, verdicts, strict=True)}
+            first = list(executor.map(judge, calibrate))
+            if first and not any(v.outcome in ("timeout", "error") for v in first):
+                timeout = max(MIN_TIMEOUT, HANG_FACTOR * max(v.seconds for v in first))
+            rest = list(executor.map(judge, mutants))
+    return {m.id: v for m, v in zip([*calibrate, *mutants], [*first, *rest], strict=True)}
 
 
 @contextmanager
@@ -95,38 +124,78 @@ def _copies(layout: Layout, count: int) -> Iterator[list[Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _run_one(
-    layout: Layout,
-    copy: Path,
-    mutant: Mutant,
-    args: Sequence[str],
-    sandbox: PytestSandbox | None,
-    timeout: float,
-) -> Verdict:
-    path = copy / mutant.file
-    original = path.read_text(encoding="utf-8")
-    mutated = mutated_source(original, mutant)
-    if mutated is None:
-        return Verdict("error", detail="the mutation site is no longer in the source")
-    # -x: one failing test decides; --tb=no: a killed mutant can fail hundreds of tests.
-    argv = [sys.executable, "-m", "pytest", "-q", "-x", "--tb=no", "-rfE", "-p", "no:cacheprovider"]
-    argv += args
-    env = clean_environment(os.environ)
-    if sandbox is not None:
-        jail = PytestSandbox(deny_read=sandbox.deny_read)
-        argv = sandboxed(argv, layout, jail, env, (), bound_from=copy)
-    _forget_bytecode(path)
-    path.write_text(mutated, encoding="utf-8")
-    try:
-        where = copy if sandbox is None else layout.project_dir
-        code, output = run_in_group(argv, where, timeout, env)
-    finally:
-        path.write_text(original, encoding="utf-8")
+class _Worker:
+    """One private copy, and the pytest that runs mutants in it."""
+
+    def __init__(
+        self, layout: Layout, copy: Path, sandbox: PytestSandbox | None, forking: bool
+    ) -> None:
+        self.layout, self.copy, self.forking = layout, copy, forking
+        self.sandbox = None if sandbox is None else PytestSandbox(deny_read=sandbox.deny_read)
+        self.env = clean_environment(os.environ)
+        self.zygote: Zygote | None = None
+
+    def __enter__(self) -> _Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def judge(self, mutant: Mutant, stages: Sequence[list[str]], timeout: float) -> Verdict:
+        """The verdict of the first stage (a pytest command line) that catches the mutant, or
+        of the last."""
+        path = self.copy / mutant.file
+        original = path.read_text(encoding="utf-8")
+        mutated = mutated_source(original, mutant)
+        if mutated is None:
+            return Verdict("error", detail="the mutation site is no longer in the source")
+        self._start()
         _forget_bytecode(path)
+        path.write_text(mutated, encoding="utf-8")
+        start = time.monotonic()
+        try:
+            for index, args in enumerate(stages):
+                code, output = self._run([*OPTIONS, *args], timeout)
+                if code == NO_TESTS and index:  # the first stage had run them all
+                    break
+                verdict = _verdict(code, output, timeout)
+                if verdict.outcome != "survived":
+                    break
+        finally:
+            path.write_text(original, encoding="utf-8")
+            _forget_bytecode(path)
+        return replace(verdict, seconds=time.monotonic() - start)
+
+    def _start(self) -> None:
+        """Start the forking worker, if there is to be one (not timed as part of a run)."""
+        if self.forking and self.zygote is None and self.sandbox is not None:
+            try:
+                self.zygote = Zygote(self.layout, self.copy, self.sandbox, self.env)
+            except ZygoteFailed:
+                self.forking = False
+
+    def _run(self, args: list[str], timeout: float) -> tuple[int | None, str]:
+        if self.forking and self.zygote is not None:
+            try:
+                return self.zygote.run(args, timeout)
+            except ZygoteFailed:  # it died or stalled: this and later mutants run plainly
+                self.forking = False
+                self.zygote.close()
+        argv = [sys.executable, "-m", "pytest", *args]
+        if self.sandbox is not None:
+            argv = sandboxed(argv, self.layout, self.sandbox, self.env, (), bound_from=self.copy)
+        where = self.copy if self.sandbox is None else self.layout.project_dir
+        return run_in_group(argv, where, timeout, self.env)
+
+
+def _verdict(code: int | None, output: str, timeout: float) -> Verdict:
     failed = tuple(_failed(output))
     if code is None:
         return Verdict("timeout", failed, f"no result within {timeout:g}s")
-    if code in (1, 2):  # tests failed, or the mutant broke collection: the suite noticed
+    if code in (1, 2) or (code == USAGE_ERROR and failed):
+        # Tests failed, or the mutant broke collection (with node ids given, pytest then
+        # finds "no collectors" and exits 4, after listing the module that failed to import).
         return Verdict("killed", failed)
     if code == 0:
         return Verdict("survived")
