@@ -56,7 +56,9 @@ def run_status(
             print(f"note: {NO_BASELINE} (allowed by --allow-no-baseline)", file=sys.stderr)
         else:
             progress = replace(progress, warnings=(*progress.warnings, NO_BASELINE))
-    gate = strength_table(config) if strength else None
+    gate = progress.strength  # the tracker ran the gate: do not run it twice
+    if strength and gate is None:
+        gate = strength_table(config)
     if as_json_output:
         data = as_json(progress, ledger)
         if gate is not None:
@@ -75,9 +77,9 @@ def run_status(
             f"{ledger.tokens} tokens, {ledger.turns} turns"
         )
         if gate is not None:
-            from ..strength.gate import render
+            from ..strength.table import render
 
-            print(render(gate) if "files" in gate else f"Strength gate: {gate['problem']}")
+            print(render(gate))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
@@ -102,9 +104,7 @@ def strength_table(config: Config) -> dict[str, Any]:
     stored = Baseline.load(config.layout, readonly=True).strength
     if stored is None:
         return {"problem": "no baseline strength; take one with `agent-harness baseline --accept`"}
-    from ..strength.gate import summary
-
-    return summary(*gate.judge(stored))
+    return gate.summary(stored)
 
 
 BASELINED = ("pytest", "junit", "json_checklist")

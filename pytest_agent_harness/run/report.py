@@ -72,6 +72,7 @@ def as_json(progress: Progress, ledger: LedgerTotals) -> dict[str, Any]:
             for i in progress.items
         ],
         "ledger": ledger.as_dict(),
+        **({"strength": progress.strength} if progress.strength is not None else {}),
     }
 
 
@@ -90,6 +91,10 @@ def markdown(progress: Progress, ledger: LedgerTotals) -> str:
     if failing:
         lines += ["", "| item | status | evidence |", "|---|---|---|"]
         lines += [f"| {i.id} {i.description} | {i.status} | {i.evidence} |" for i in failing[:50]]
+    if progress.strength is not None:
+        from ..strength.table import markdown as gate_markdown
+
+        lines += ["", gate_markdown(progress.strength)]
     return "\n".join(lines) + "\n"
 
 
@@ -102,6 +107,11 @@ def final_summary(display: Display, state: RunState, result: RunResult, after: s
     display.line(f"Progress: {result.progress.summary()}")
     for warning in result.progress.warnings:
         display.warn(warning)
+    if result.progress.strength is not None:
+        from ..strength.table import render
+
+        for line in render(result.progress.strength).splitlines():
+            display.line(line)
     display.line(
         f"Sessions: {state.session}  cost: ${totals.cost_usd:.4f}  "
         f"tokens: {totals.input_tokens + totals.output_tokens}  turns: {totals.turns}"

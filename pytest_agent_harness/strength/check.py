@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..layout import Layout
-from .gate import GateResult, Strength, compare, measure_strength
+from .gate import GateResult, Strength, compare, measure_strength, summary
 
 if TYPE_CHECKING:
     from ..config.strength import StrengthConfig
@@ -92,6 +92,10 @@ class StrengthGate:
 
     def check(self, stored: dict[str, Any]) -> GateResult:
         return self.judge(stored)[2]
+
+    def summary(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The gate run now, as the before/after table every surface shows."""
+        return summary(*self.judge(stored))
 
     def judge(self, stored: dict[str, Any]) -> tuple[Strength, Strength, GateResult]:
         """The baseline's strength, the suite's now, and the gate's verdict."""

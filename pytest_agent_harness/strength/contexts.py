@@ -1,14 +1,34 @@
 """A pytest plugin the harness loads into its coverage run only: each test's lines are
 recorded under the test's node id, so a mutant can be run against just the tests that reach it.
-Lines run outside any test (imports, ``def`` lines, module code) stay in the empty context."""
+Lines run outside any test (imports, ``def`` lines, module code) stay in the empty context.
+
+``--strength-shard=K/N`` runs the K-th of N contiguous slices of the collected tests (every
+test in exactly one slice), so that the coverage run can use every core."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Generator
 from typing import Any
 
 import coverage
 import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--strength-shard", default="", help=argparse.SUPPRESS)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = str(config.getoption("--strength-shard") or "")
+    if not shard:
+        return
+    index, count = (int(n) for n in shard.split("/"))
+    first, last = len(items) * index // count, len(items) * (index + 1) // count
+    kept = items[first:last]
+    config.hook.pytest_deselected(items=items[:first] + items[last:])
+    items[:] = kept
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -89,7 +89,9 @@ def measure_strength(
     start = time.monotonic()
     project = layout.project_dir
     strength = Strength(digests={f: _digest(project / f) for f in files})
-    measured = measure(layout, files, pytest_args, sandbox=sandbox, timeout=max_seconds)
+    measured = measure(
+        layout, files, pytest_args, sandbox=sandbox, timeout=max_seconds, shards=workers
+    )
     if measured.problem:
         strength.problem = measured.problem
         return strength
@@ -216,7 +218,11 @@ def _mutants(before: Strength, after: Strength, layout: Layout, result: GateResu
         new = after.verdicts.get(mutant.id)
         if old is None or old.outcome not in CAUGHT:
             if new is not None and new.outcome in CAUGHT and old is not None:
-                result.notes.append(f"{mutant.id} is now caught (the baseline suite missed it)")
+                by = ", ".join(new.tests) or "the suite"
+                result.notes.append(
+                    f"{mutant.id} is now caught by {by}, the baseline suite missed it: a "
+                    "stronger test, or one that fails whatever changes (then suspect)"
+                )
             continue
         if new is None or new.outcome in ("error", "not run"):
             result.inconclusive = True
@@ -269,21 +275,3 @@ def summary(before: Strength, after: Strength, result: GateResult) -> dict[str, 
         "notes": result.notes,
         "renamed": result.mapping,
     }
-
-
-def render(data: dict[str, Any]) -> str:
-    """The summary as a plain table."""
-
-    def pair(values: list[float | None]) -> str:
-        return " -> ".join("-" if v is None else f"{v:g}%" for v in values)
-
-    rows = [("file", "lines", "branches", "mutants killed")]
-    for file, row in data["files"].items():
-        killed = f"{row['killed'][0]} -> {row['killed'][1]} of {row['mutants']}"
-        rows.append((file, pair(row["lines"]), pair(row["branches"]), killed))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
-    verdict = "passes" if data["passed"] else "inconclusive" if data["inconclusive"] else "fails"
-    lines.append(f"Strength gate: {verdict} (baseline -> now)")
-    lines += [f"  {p}" for p in data["problems"]]
-    return "\n".join(lines)

@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..sandbox import available
 from ..trackers.evidence import PytestSandbox, clean_environment, run_in_group, sandboxed
 
 CONTEXTS_PLUGIN = "pytest_agent_harness.strength.contexts"
+NO_TESTS = 5
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,15 @@ def measure(
     *,
     sandbox: PytestSandbox | None = None,
     timeout: float = 600.0,
+    shards: int = 0,
 ) -> Measurement:
-    """Run the suite once under coverage (branches on, a context per test) and read it."""
+    """Run the suite once under coverage (branches on, a context per test) and read it; the
+    tests are split into ``shards`` slices run side by side (default: one per core)."""
     work = layout.pytest_report.parent / f"coverage-{secrets.token_hex(8)}"
     work.mkdir(parents=True)
     try:
-        return _measure(layout, files, pytest_args, sandbox, timeout, work)
+        count = max(1, shards or os.cpu_count() or 1)
+        return _measure(layout, files, pytest_args, sandbox, timeout, work, count)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -75,12 +80,14 @@ def _measure(
     sandbox: PytestSandbox | None,
     timeout: float,
     work: Path,
+    shards: int,
 ) -> Measurement:
     project = layout.project_dir.resolve()
     rcfile = work / "coveragerc"
     include = ",".join(str(project / f) for f in files)
     rcfile.write_text(
-        f"[run]\nbranch = True\ndata_file = {work / 'data'}\ninclude = {include}\n"
+        f"[run]\nbranch = True\nparallel = True\ndata_file = {work / 'data'}\n"
+        f"include = {include}\n"
         "disable_warnings = no-data-collected, module-not-measured\n"
     )
     argv = [sys.executable, "-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest"]
@@ -92,12 +99,22 @@ def _measure(
             return Measurement(problem=f"coverage was not measured: {reason}")
         argv = sandboxed(argv, layout, sandbox, env, (work,))
     start = time.monotonic()
-    code, output = run_in_group(argv, project, timeout, env)
+
+    def shard(index: int) -> tuple[int | None, str]:
+        sliced = [*argv, f"--strength-shard={index}/{shards}"] if shards > 1 else argv
+        return run_in_group(sliced, project, timeout, env)
+
+    with ThreadPoolExecutor(shards) as pool:
+        runs = list(pool.map(shard, range(shards)))
     seconds = time.monotonic() - start
-    if code not in (0, 1):
+    codes = {code for code, _ in runs}
+    code = 1 if 1 in codes else 0
+    # An empty slice (exit 5) is fine as long as another slice ran tests.
+    if not codes <= {0, 1, NO_TESTS} or codes == {NO_TESTS}:
+        bad, output = next((c, o) for c, o in runs if c not in (0, 1))
         tail = (output.strip().splitlines() or [""])[-1][:200]
-        problem = f"the suite exited {code}: {tail}"
-        return Measurement(exit_status=code, seconds=seconds, problem=problem)
+        problem = f"the suite exited {bad}: {tail}"
+        return Measurement(exit_status=bad, seconds=seconds, problem=problem)
     return _read(work, rcfile, project, files, code, seconds)
 
 
@@ -107,10 +124,11 @@ def _read(
     import coverage
 
     cov = coverage.Coverage(data_file=str(work / "data"), config_file=str(rcfile))
-    cov.load()
     report = work / "report.json"
     measurement = Measurement(exit_status=code, seconds=seconds)
     try:
+        cov.combine([str(work)], keep=False)
+        cov.load()
         cov.json_report(outfile=str(report), show_contexts=False)
         summary = json.loads(report.read_text())["files"]
     except (coverage.CoverageException, ValueError, KeyError, OSError) as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 Status = Literal["passed", "failed", "error", "skipped", "missing"]
 
@@ -27,6 +27,8 @@ class Progress:
     source: str = ""
     completable: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    strength: dict[str, Any] | None = None
+    """The strength gate's before/after summary, when it ran (``strength/gate.py``)."""
 
     @property
     def passing(self) -> int:

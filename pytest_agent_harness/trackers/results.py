@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PlantedLinkError
 from ..files import read_text
@@ -115,13 +115,15 @@ class ResultsTracker:
         items = [self._item(case, baseline.tests.get(case.id)) for case in cases.values()]
         if baseline.has_tests:
             warnings.extend(self._guard(baseline, evidence, items))
+        gate = None
         if self.strength is not None and baseline.has_tests and evidence.completable:
-            warnings = self._gate(baseline, items, warnings)
+            warnings, gate = self._gate(baseline, items, warnings)
         return Progress(
             items=tuple(items),
             warnings=tuple(warnings),
             source=evidence.source,
             completable=evidence.completable,
+            strength=gate,
         )
 
     def _take(self, baseline: Baseline, evidence: Evidence) -> None:
@@ -145,22 +147,25 @@ class ResultsTracker:
             baseline.strength = self.strength.measure(failing=failing).as_json()
         baseline.save(self.layout)
 
-    def _gate(self, baseline: Baseline, items: list[Item], warnings: list[str]) -> list[str]:
+    def _gate(
+        self, baseline: Baseline, items: list[Item], warnings: list[str]
+    ) -> tuple[list[str], dict[str, Any] | None]:
         """With the strength gate on, a suite is judged by what it catches, not by its test
-        ids: a renamed or merged test is fine once the gate passes, never before."""
+        ids: a renamed or merged test is fine once the gate passes, never before. Also the
+        gate's before/after summary, when it ran."""
         assert self.strength is not None
         if baseline.strength is None:
-            return [*warnings, NO_STRENGTH]
+            return [*warnings, NO_STRENGTH], None
         missing = {f"test {i.id} is missing" for i in items if i.status == "missing"}
         blocking = [w for w in warnings if not any(w.startswith(m) for m in missing)]
         done = all(i.status in ("passed", "missing") for i in items)
         if self.strength.when == "complete" and (blocking or not done):
-            return warnings  # the gate runs once nothing else stands in the way
-        result = self.strength.check(baseline.strength)
-        if not result.passed:
-            return [*warnings, *(f"strength gate: {p}" for p in result.problems)]
+            return warnings, None  # the gate runs once nothing else stands in the way
+        table = self.strength.summary(baseline.strength)
+        if not table["passed"]:
+            return [*warnings, *(f"strength gate: {p}" for p in table["problems"])], table
         items[:] = [i for i in items if i.status != "missing"]
-        return blocking
+        return blocking, table
 
     def _item(self, case: CaseResult, before: str | None) -> Item:
         status = case_status(case, self.allow_skipped)
