@@ -21,6 +21,8 @@ from ..layout import Layout
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..run.report import LedgerTotals
+    from ..trackers.base import Progress
 
 
 def run_status(
@@ -65,21 +67,7 @@ def run_status(
             data["strength"] = gate
         print(json.dumps(data, indent=2))
     else:
-        print(f"Tracker: {progress.summary()}" + (" (complete)" if progress.complete else ""))
-        for warning in progress.warnings:
-            print(f"WARNING: {warning}")
-        for item in progress.items:
-            if item.status != "passed":
-                detail = f": {item.evidence}" if item.evidence else ""
-                print(f"  {item.status.upper():8} {item.id} {item.description}{detail}"[:200])
-        print(
-            f"Ledger: {ledger.sessions} sessions, ${ledger.cost_usd:.4f}, "
-            f"{ledger.tokens} tokens, {ledger.turns} turns"
-        )
-        if gate is not None:
-            from ..strength.table import render
-
-            print(render(gate))
+        _print_text(progress, ledger, gate)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
@@ -91,6 +79,24 @@ def run_status(
     if not check:
         return int(ExitCode.COMPLETE)
     return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
+
+
+def _print_text(progress: Progress, ledger: LedgerTotals, gate: dict[str, Any] | None) -> None:
+    print(f"Tracker: {progress.summary()}" + (" (complete)" if progress.complete else ""))
+    for warning in progress.warnings:
+        print(f"WARNING: {warning}")
+    for item in progress.items:
+        if item.status != "passed":
+            detail = f": {item.evidence}" if item.evidence else ""
+            print(f"  {item.status.upper():8} {item.id} {item.description}{detail}"[:200])
+    print(
+        f"Ledger: {ledger.sessions} sessions, ${ledger.cost_usd:.4f}, "
+        f"{ledger.tokens} tokens, {ledger.turns} turns"
+    )
+    if gate is not None:
+        from ..strength.table import render
+
+        print(render(gate))
 
 
 def strength_table(config: Config) -> dict[str, Any]:

@@ -8,15 +8,29 @@ test in exactly one slice), so that the coverage run can use every core."""
 from __future__ import annotations
 
 import argparse
+import json
+import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import coverage
 import pytest
 
+DURATIONS: dict[str, float] = {}
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--strength-shard", default="", help=argparse.SUPPRESS)
+    parser.addoption("--strength-durations", default="", help=argparse.SUPPRESS)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Each test's seconds (setup, call and teardown): a mutant run's time limit is scaled by
+    what its tests took."""
+    path = str(session.config.getoption("--strength-durations") or "")
+    if path:
+        Path(path).write_text(json.dumps(DURATIONS), encoding="utf-8")
 
 
 @pytest.hookimpl(trylast=True)
@@ -36,9 +50,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     current = coverage.Coverage.current()
     if current is not None:
         current.switch_context(item.nodeid)
+    start = time.perf_counter()
     try:
         result: Any = yield
         return result  # type: ignore[no-any-return]
     finally:
+        DURATIONS[item.nodeid] = time.perf_counter() - start
         if current is not None:
             current.switch_context("")

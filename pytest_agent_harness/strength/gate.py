@@ -9,6 +9,7 @@ suite against the baseline's strength: it never passes when a mutant could not b
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -104,13 +105,18 @@ def measure_strength(
     excluded = set(exclude)
     whole = [*pytest_args, *(f"--deselect={t}" for t in sorted(excluded))]
     covering, likely = _covering(project, strength.mutants, measured, excluded)
+    checks = controls(files, seed) if strength.mutants else []
+    if len(checks) > 1:  # the second runs where a mutant would: against one line's tests
+        reached = [tests for tests in covering.values() if tests]
+        covering[checks[1].id] = random.Random(seed).choice(reached) if reached else None
     strength.verdicts = run_mutants(
         layout,
         strength.mutants,
         covering,
         whole,
         likely=likely,
-        calibrate=controls(files, seed) if strength.mutants else [],
+        calibrate=checks,
+        durations=measured.durations,
         sandbox=sandbox,
         workers=workers,
         deadline=start + max_seconds,

@@ -48,6 +48,8 @@ class Measurement:
     files: dict[str, FileCoverage] = field(default_factory=dict)
     tests_by_line: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     """File to line to the node ids of the tests that ran it (no entry: only outside tests)."""
+    durations: dict[str, float] = field(default_factory=dict)
+    """Each test's seconds under coverage (its setup, call and teardown)."""
     exit_status: int | None = None
     seconds: float = 0.0
     problem: str = ""
@@ -101,7 +103,9 @@ def _measure(
     start = time.monotonic()
 
     def shard(index: int) -> tuple[int | None, str]:
-        sliced = [*argv, f"--strength-shard={index}/{shards}"] if shards > 1 else argv
+        sliced = [*argv, f"--strength-durations={work / f'durations-{index}.json'}"]
+        if shards > 1:
+            sliced.append(f"--strength-shard={index}/{shards}")
         return run_in_group(sliced, project, timeout, env)
 
     with ThreadPoolExecutor(shards) as pool:
@@ -134,6 +138,12 @@ def _read(
     except (coverage.CoverageException, ValueError, KeyError, OSError) as exc:
         measurement.problem = f"coverage could not be read: {exc}"
         summary = {}
+    for record in work.glob("durations-*.json"):
+        try:
+            found = json.loads(record.read_text(encoding="utf-8"))
+            measurement.durations.update({str(k): float(v) for k, v in found.items()})
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass  # only the time limits of mutant runs are scaled by these
     data = cov.get_data()
     for file in files:
         path = str(project / file)

@@ -41,7 +41,7 @@ OPTIONS = ("-q", "-x", "--tb=no", "-rfE", "-p", "no:cacheprovider")
 
 
 USAGE_ERROR, NO_TESTS = 4, 5
-HANG_FACTOR, MIN_TIMEOUT = 3.0, 3.0
+HANG_FACTOR, MIN_TIMEOUT = 3.0, 1.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,42 @@ class Verdict:
     """The first test that failed (from pytest's summary: for the report, never the verdict)."""
     detail: str = ""
     seconds: float = 0.0
+
+
+class TimeLimit:
+    """How long a mutant run may take before it counts as hung (the mutant made a loop
+    endless: caught). Until calibrated, ``fixed``. The calibration runs are changes that
+    cannot alter behaviour: one of the whole suite (``whole`` seconds) and one of the tests
+    that reach one line (giving ``overhead``, the part of a run that is not its tests). A run
+    is then allowed ``HANG_FACTOR`` times what its tests took without a mutant, scaled by their
+    share of the suite's test time, plus the overhead."""
+
+    def __init__(self, fixed: float, durations: Mapping[str, float]) -> None:
+        self.fixed, self.durations = fixed, durations
+        self.total = sum(durations.values())
+        self.whole = self.overhead = 0.0
+
+    def share(self, tests: Sequence[str] | None) -> float:
+        if tests is None or not self.total:
+            return 1.0
+        return min(1.0, sum(self.durations.get(t, 0.0) for t in tests) / self.total)
+
+    def calibrate(self, runs: Sequence[tuple[Sequence[str] | None, Verdict]]) -> None:
+        if not runs or any(v.outcome in ("timeout", "error", "not run") for _, v in runs):
+            return
+        whole = [v.seconds for tests, v in runs if tests is None]
+        if not whole:
+            return
+        self.whole = max(whole)
+        parts = [v.seconds - self.whole * self.share(t) for t, v in runs if t is not None]
+        self.overhead = max([0.0, *parts]) if parts else self.whole
+
+    def seconds(self, tests: Sequence[str] | None) -> float:
+        if not self.whole:
+            return self.fixed
+        share = self.share(tests)
+        expected = self.overhead + max(0.0, self.whole - self.overhead) * share
+        return max(MIN_TIMEOUT, HANG_FACTOR * expected)
 
 
 def run_mutants(
@@ -65,21 +101,32 @@ def run_mutants(
     deadline: float | None = None,
     timeout: float = 60.0,
     calibrate: Sequence[Mutant] = (),
+    durations: Mapping[str, float] | None = None,
     fork: bool = True,
 ) -> dict[str, Verdict]:
     """Each mutant's verdict, by id; ``covering[id]`` are the tests to run it against (None or
     missing: the whole suite, after ``likely[id]`` when given: a kill there decides). Mutants
     not started by ``deadline`` (monotonic) are "not run".
 
-    ``calibrate`` (changes that cannot alter behaviour) run first, within ``timeout``; a later
-    run taking more than ``HANG_FACTOR`` times the slowest of them has hung (a mutant that
-    makes a loop endless is caught by it). ``fork``: a forking pre-imported pytest per worker
-    (under the sandbox only)."""
+    ``calibrate`` (changes that cannot alter behaviour) run first, within ``timeout``, and set
+    the time limit of the rest (``TimeLimit``, from each test's ``durations``). ``fork``: a
+    forking pre-imported pytest per worker (under the sandbox only)."""
     if sandbox is not None and (reason := available()) is not None:
         return {m.id: Verdict("error", detail=f"not sandboxable: {reason}") for m in mutants}
     count = max(1, min(workers or os.cpu_count() or 1, len(mutants)))
     options = without_paths(pytest_args)  # with the tests that cover a mutant instead
     forking = fork and sandbox is not None and hasattr(os, "fork")
+    limit = TimeLimit(timeout, durations or {})
+
+    def stages(mutant: Mutant) -> list[tuple[list[str], Sequence[str] | None]]:
+        """Each pytest command line to try in turn, with the tests it runs (None: all)."""
+        if tests := covering.get(mutant.id):
+            return [([*options, *tests], tests)]
+        if not (first := (likely or {}).get(mutant.id)):
+            return [(list(pytest_args), None)]
+        rest = [*pytest_args, *(f"--deselect={t}" for t in first)]
+        return [([*options, *first], first), (rest, None)]
+
     with _copies(layout, count) as copies, ExitStack() as stack:
         pool: queue.Queue[_Worker] = queue.Queue()
         for copy in copies:
@@ -90,21 +137,13 @@ def run_mutants(
                 return Verdict("not run", detail="the gate's max_seconds ran out")
             worker = pool.get()
             try:
-                tests = covering.get(mutant.id)
-                if tests:
-                    return worker.judge(mutant, [[*options, *tests]], timeout)
-                first = (likely or {}).get(mutant.id)
-                if not first:
-                    return worker.judge(mutant, [list(pytest_args)], timeout)
-                rest = [*pytest_args, *(f"--deselect={t}" for t in first)]
-                return worker.judge(mutant, [[*options, *first], rest], timeout)
+                return worker.judge(mutant, stages(mutant), limit)
             finally:
                 pool.put(worker)
 
         with ThreadPoolExecutor(count) as executor:
             first = list(executor.map(judge, calibrate))
-            if first and not any(v.outcome in ("timeout", "error") for v in first):
-                timeout = max(MIN_TIMEOUT, HANG_FACTOR * max(v.seconds for v in first))
+            limit.calibrate([(stages(m)[0][1], v) for m, v in zip(calibrate, first, strict=True)])
             rest = list(executor.map(judge, mutants))
     return {m.id: v for m, v in zip([*calibrate, *mutants], [*first, *rest], strict=True)}
 
@@ -142,7 +181,12 @@ class _Worker:
         if self.zygote is not None:
             self.zygote.close()
 
-    def judge(self, mutant: Mutant, stages: Sequence[list[str]], timeout: float) -> Verdict:
+    def judge(
+        self,
+        mutant: Mutant,
+        stages: Sequence[tuple[list[str], Sequence[str] | None]],
+        limit: TimeLimit,
+    ) -> Verdict:
         """The verdict of the first stage (a pytest command line) that catches the mutant, or
         of the last."""
         path = self.copy / mutant.file
@@ -155,7 +199,8 @@ class _Worker:
         path.write_text(mutated, encoding="utf-8")
         start = time.monotonic()
         try:
-            for index, args in enumerate(stages):
+            for index, (args, tests) in enumerate(stages):
+                timeout = limit.seconds(tests)
                 code, output = self._run([*OPTIONS, *args], timeout)
                 if code == NO_TESTS and index:  # the first stage had run them all
                     break
