@@ -32,6 +32,13 @@ def test_demo_runs_to_completion_in_a_subprocess(tmp_path: Path) -> None:
     assert "Progress: 9/9 passing" in out
     assert "> Bash: python3 -m pytest -q tests" in out
     assert "x denied Bash: 'curl' is not in the allowed commands" in out
+    # The strength gate is on in the example: the merged tests are accepted, and shown mapped.
+    assert "textstats/__init__.py  100% -> 100%  100% -> 100%" in out, out
+    assert "Strength gate: passes (baseline -> now)" in out
+    assert (
+        "renamed: tests/test_textstats.py::TestTopWords::test_most_common_first -> "
+        "tests/test_textstats.py::test_top_words[b a b c b a-2-expected0]"
+    ) in out
     migrated = (project / "tests" / "test_textstats.py").read_text()
     assert "unittest" not in migrated and "pytest.raises" in migrated
     log = subprocess.run(

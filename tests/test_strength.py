@@ -258,3 +258,39 @@ def test_forked_and_fresh_mutant_runs_give_the_same_verdicts(
     ]
     outcomes = [{i: run[i].outcome for i in ids} for run in runs]
     assert outcomes[0] == outcomes[1] == {i: baseline.verdicts[i].outcome for i in ids}
+
+
+def test_a_suite_that_checks_only_the_original_bytes_still_meets_the_controls(
+    project: Path, baseline: Strength
+) -> None:
+    """Controls are inserted at a random statement, not appended: a detector hashing the
+    original's length of bytes (blind to anything appended) still fails on them."""
+    digest = hashlib.sha256(CALC.encode()).hexdigest()
+    (project / "tests" / "conftest.py").write_text(
+        "import hashlib, pathlib, pytest\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def watch():\n"
+        "    source = pathlib.Path(__file__).parent.parent / 'calc.py'\n"
+        f"    head = source.read_bytes()[:{len(CALC.encode())}]\n"
+        f"    if hashlib.sha256(head).hexdigest() != {digest!r}:\n"
+        "        pytest.fail('changed')\n"
+    )
+    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
+    (project / "tests" / "test_calc.py").write_text(weak)
+    result = compare(baseline, strength(project, baseline), Layout.of(project))
+    assert not result.passed
+    controls = [p for p in result.problems if "detects mutant runs" in p]
+    assert len(controls) == 1, result.problems  # one line, naming both controls
+    assert "a comment and an unused name was added" in controls[0]
+
+
+def test_coverage_is_read_whatever_the_harness_s_working_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coverage names files relative to the working directory when the project is under it."""
+    from pytest_agent_harness.strength.measure import measure
+
+    for where in (project.parent, project, Path("/")):
+        monkeypatch.chdir(where)
+        measured = measure(Layout.of(project), SOURCE, ARGS, sandbox=PytestSandbox())
+        assert measured.files["calc.py"].lines == 100.0, where

@@ -51,13 +51,18 @@ class TestWords:
         assert word_count("") == 0
 
 
-class TestTopWords:
-    def test_most_common_first(self):
-        assert top_words("b a b c b a", 2) == [("b", 3), ("a", 2)]
+@pytest.mark.parametrize(
+    ("text", "n", "expected"),
+    [
+        ("b a b c b a", 2, [("b", 3), ("a", 2)]),  # most common first
+        ("z y x", 3, [("x", 1), ("y", 1), ("z", 1)]),  # ties alphabetical
+    ],
+)
+def test_top_words(text, n, expected):
+    assert top_words(text, n) == expected
 
-    def test_ties_are_alphabetical(self):
-        assert top_words("z y x", 3) == [("x", 1), ("y", 1), ("z", 1)]
 
+class TestAverages:
     def test_average_word_length(self):
         assert average_word_length("ab abcd") == pytest.approx(3.0)
 
@@ -76,7 +81,8 @@ def demo_script(project_dir: Path) -> list[Reply]:
         Turn(text("Reading the legacy suite."), tool_use("Read", {"file_path": tests})),
         Turn(
             text(
-                "Rewriting it with fixtures, plain asserts and pytest.raises, keeping every test."
+                "Rewriting it with fixtures, plain asserts and pytest.raises; the two top_words "
+                "tests become one parametrised test."
             ),
             tool_use("Write", {"file_path": tests, "content": MIGRATED}),
         ),
@@ -88,7 +94,7 @@ def demo_script(project_dir: Path) -> list[Reply]:
             text("Let me check the pytest docs online."),
             tool_use("Bash", {"command": "curl -s https://docs.pytest.org/"}),
         ),
-        Turn(text("No network needed: the migration is done and all 9 tests pass.")),
+        Turn(text("No network needed: the migration is done and every test passes.")),
     ]
 
 

@@ -18,17 +18,9 @@ from typing import Any
 
 from ..layout import Layout
 from ..trackers.evidence import PytestSandbox
+from .controls import CONTROL, KINDS, controls
 from .measure import FileCoverage, Measurement, measure
-from .mutants import (
-    CONTROL,
-    Mutant,
-    compiles,
-    controls,
-    definitions,
-    describe,
-    sample,
-    sites,
-)
+from .mutants import Mutant, compiles, definitions, describe, sample, sites
 from .runner import CAUGHT, Verdict, run_mutants
 
 
@@ -204,15 +196,21 @@ def compare(
 def _controls(after: Strength, result: GateResult) -> None:
     """A suite failing on a change that cannot alter behaviour has only told the harness that
     it was watching: then no kill of this measurement counts."""
+    caught: dict[str, tuple[list[str], list[str]]] = {}
     for mutant_id, verdict in sorted(after.verdicts.items()):
         file, _, rest = mutant_id.rpartition(":")
-        if not rest.startswith(CONTROL + "#") or verdict.outcome not in CAUGHT:
+        operator, _, kind = rest.partition("#")
+        if operator != CONTROL or verdict.outcome not in CAUGHT:
             continue
-        tests = ", ".join(verdict.tests[:5]) or "the suite"
+        what = KINDS[int(kind)] if kind.isdigit() and int(kind) < len(KINDS) else "a control"
+        kinds, tests = caught.setdefault(file.rsplit(":", 1)[0], ([], []))
+        kinds.append(what)
+        tests += [t for t in verdict.tests if t not in tests]
+    for file, (kinds, tests) in caught.items():
         result.problems.append(
-            f"{file.rsplit(':', 1)[0]}: {tests} failed when a comment or an unused name was "
-            "appended, a change that cannot alter behaviour: the suite notices that the source "
-            "changed (it detects mutant runs) instead of testing what it does"
+            f"{file}: {', '.join(tests[:5]) or 'the suite'} failed when {' and '.join(kinds)} "
+            "was added, a change that cannot alter behaviour: the suite notices that the "
+            "source changed (it detects mutant runs) instead of testing what it does"
         )
 
 

@@ -134,7 +134,9 @@ def _read(
         cov.combine([str(work)], keep=False)
         cov.load()
         cov.json_report(outfile=str(report), show_contexts=False)
-        summary = json.loads(report.read_text())["files"]
+        # Keys are relative to this process's working directory when the project is under it.
+        found = json.loads(report.read_text())["files"]
+        summary = {os.path.abspath(name): entry for name, entry in found.items()}
     except (coverage.CoverageException, ValueError, KeyError, OSError) as exc:
         measurement.problem = f"coverage could not be read: {exc}"
         summary = {}
@@ -147,7 +149,7 @@ def _read(
     data = cov.get_data()
     for file in files:
         path = str(project / file)
-        entry = summary.get(path) or summary.get(file)
+        entry = summary.get(path)
         measurement.files[file] = _file_coverage(entry, path)
         by_line = data.contexts_by_lineno(path)
         tests = {line: sorted(c for c in contexts if c) for line, contexts in by_line.items()}

@@ -8,12 +8,14 @@ the harness's process: they parse and rewrite source text and run none of it.
 from __future__ import annotations
 
 import random
-import secrets
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from .controls import CONTROL, control_source
 
 SKIPPED_OPERATORS = frozenset({"VariableReplacer", "VariableInserter"})
 """Operators that need arguments per run; the rest need none."""
@@ -48,7 +50,21 @@ class Mutant:
         )
 
 
+def _quiet_import() -> None:
+    """Import cosmic-ray's mutation module without its plugin loader (stevedore) writing an
+    entry-point cache into the user's home at import: the harness writes nothing there."""
+    if "cosmic_ray.mutating" in sys.modules:
+        return
+    from stevedore import _cache
+
+    cache = getattr(_cache, "_c", None)
+    if cache is not None:
+        cache._disable_caching = True
+    import cosmic_ray.mutating  # noqa: F401
+
+
 def _operators() -> dict[str, Any]:
+    _quiet_import()
     from cosmic_ray.operators.provider import OperatorProvider
 
     provider = OperatorProvider()
@@ -57,6 +73,7 @@ def _operators() -> dict[str, Any]:
 
 def sites(project_dir: Path, files: Iterable[str]) -> list[Mutant]:
     """Every mutation site in ``files`` (relative paths), in a stable order."""
+    _quiet_import()
     from cosmic_ray.ast import ast_nodes, get_ast
 
     operators = _operators()
@@ -169,26 +186,13 @@ def sample(
     return sorted(chosen, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
 
 
-CONTROL = "control"
-"""The operator of a control: a change that cannot alter behaviour (a comment and an unused
-name with a fresh random spelling each run, appended). A suite that fails on one notices that
-the source changed, not what it does: it detects mutant runs."""
-
-
-def controls(files: Sequence[str], seed: int) -> list[Mutant]:
-    """Two controls, each on a file picked with ``seed``; the spelling is picked at run time."""
-    rng = random.Random(seed)
-    return [Mutant(rng.choice(list(files)), 0, CONTROL, n) for n in range(2)] if files else []
-
-
 def mutated_source(source: str, mutant: Mutant) -> str | None:
     """``source`` with ``mutant`` applied (None: the site is not there any more)."""
+    _quiet_import()
     from cosmic_ray.mutating import mutate_code
 
     if mutant.operator == CONTROL:
-        token = secrets.token_hex(4)
-        tail = f"# {token}\n" if mutant.occurrence == 0 else f"_{token} = None\n"
-        return source + ("" if source.endswith("\n") else "\n") + tail
+        return control_source(source, mutant.occurrence)
 
     operator = _operators().get(mutant.operator)
     if operator is None:
