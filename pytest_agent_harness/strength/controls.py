@@ -12,25 +12,11 @@ assignment to an unused name (the tree changes, the behaviour does not).
 from __future__ import annotations
 
 import ast
-import random
 import secrets
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .mutants import Mutant
 
 CONTROL = "control"
 """The operator name of a control mutant."""
 KINDS = ("a comment", "an unused name")
-
-
-def controls(files: Sequence[str], seed: int) -> list[Mutant]:
-    """Two controls (a comment, an unused name), each on a file picked with ``seed``."""
-    from .mutants import Mutant
-
-    rng = random.Random(seed)
-    return [Mutant(rng.choice(list(files)), 0, CONTROL, n) for n in range(2)] if files else []
 
 
 def control_source(source: str, kind: int) -> str | None:

@@ -18,9 +18,9 @@ from typing import Any
 
 from ..layout import Layout
 from ..trackers.evidence import PytestSandbox
-from .controls import CONTROL, KINDS, controls
+from .controls import CONTROL, KINDS
 from .measure import FileCoverage, Measurement, measure
-from .mutants import Mutant, compiles, definitions, describe, sample, sites
+from .mutants import Mutant, compiles, controls, definitions, describe, sample, sites
 from .runner import CAUGHT, Verdict, run_mutants
 
 
@@ -120,12 +120,14 @@ def measure_strength(
 def _covering(
     project: Path, mutants: Sequence[Mutant], measured: Measurement, excluded: set[str]
 ) -> tuple[dict[str, list[str] | None], dict[str, list[str]]]:
-    """The tests that run each mutant's line (None: only the import runs it, so the whole
-    suite decides), and for those, the tests to try first: the ones that run the body of the
-    innermost definition around the line, or else any line of the file."""
+    """The tests that decide each mutant: those that run its line. A line no test runs (run
+    only at import, or never) inside a function (a decorator, a default, an unreached line) is
+    decided by the tests that run the function. Elsewhere (a class body, module code) the
+    whole suite decides (None), after trying first the tests that run the class, or any line
+    of the file (``likely``)."""
     covering: dict[str, list[str] | None] = {}
     likely: dict[str, list[str]] = {}
-    spans: dict[str, list[tuple[int, int]]] = {}
+    spans: dict[str, list[tuple[int, int, bool]]] = {}
     for mutant in mutants:
         by_line = measured.tests_by_line.get(mutant.file, {})
         tests = [t for t in by_line.get(mutant.line, ()) if t not in excluded]
@@ -134,13 +136,15 @@ def _covering(
             continue
         if mutant.file not in spans:
             spans[mutant.file] = definitions((project / mutant.file).read_text("utf-8"))
-        whole_file = (1, max(by_line, default=0))
-        for first, last in [*spans[mutant.file], whole_file]:
-            if first <= mutant.line <= last or (first, last) == whole_file:
-                found = {t for n in range(first, last + 1) for t in by_line.get(n, ())}
-                if found - excluded:
-                    likely[mutant.id] = sorted(found - excluded)
-                    break
+        around = [s for s in spans[mutant.file] if s[0] <= mutant.line <= s[1]]
+        for first, last, function in [*around, (1, max(by_line, default=0), False)]:
+            found = {t for n in range(first, last + 1) for t in by_line.get(n, ())} - excluded
+            if function:
+                covering[mutant.id] = sorted(found) or None
+                break
+            if found:
+                likely[mutant.id] = sorted(found)
+                break
     return covering, likely
 
 

@@ -1,14 +1,17 @@
 """Mutants of the code under test: every site cosmic-ray's operators can change, and a seeded,
 stratified sample of them that is stored so the same mutants are judged before and after.
 
-Only cosmic-ray's operators and its apply-one-mutation function are used, as a library, in
-the harness's process: they parse and rewrite source text and run none of it.
+Only cosmic-ray's parser and operators are used, as a library, in the harness's process: they
+parse and rewrite source text and run none of it.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import random
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -63,6 +66,7 @@ def _quiet_import() -> None:
     import cosmic_ray.mutating  # noqa: F401
 
 
+@functools.cache
 def _operators() -> dict[str, Any]:
     _quiet_import()
     from cosmic_ray.operators.provider import OperatorProvider
@@ -73,24 +77,70 @@ def _operators() -> dict[str, Any]:
 
 def sites(project_dir: Path, files: Iterable[str]) -> list[Mutant]:
     """Every mutation site in ``files`` (relative paths), in a stable order."""
-    _quiet_import()
-    from cosmic_ray.ast import ast_nodes, get_ast
-
-    operators = _operators()
     found: list[Mutant] = []
     for file in sorted(set(files)):
         source = (project_dir / file).read_text(encoding="utf-8")
-        tree = get_ast(source)
+        parsed = _parse(source)
         scopes = _scopes(source)
-        for name, operator_class in operators.items():
-            operator = operator_class()
-            occurrence = 0
-            for node in ast_nodes(tree):
-                for start, _stop in operator.mutation_positions(node):
-                    line = int(start[0])
-                    found.append(Mutant(file, line, name, occurrence, scopes.get(line, "")))
-                    occurrence += 1
+        for name in _operators():
+            for occurrence, (_node, _index, line) in enumerate(parsed.positions(name)):
+                found.append(Mutant(file, line, name, occurrence, scopes.get(line, "")))
     return found
+
+
+class _Parsed:
+    """One file's parse tree (parso, through cosmic-ray), and each operator's mutation
+    positions in it, in the order cosmic-ray counts occurrences. Parsing is most of the cost
+    of applying a mutation, so a file is parsed once and each mutant is applied to a copy of
+    the one node it changes, spliced into the text."""
+
+    def __init__(self, source: str) -> None:
+        from cosmic_ray.ast import get_ast
+
+        self.source = source
+        self.tree = get_ast(source)
+        self.starts = [0]
+        for line in source.splitlines(keepends=True):
+            self.starts.append(self.starts[-1] + len(line))
+        self.found: dict[str, list[tuple[Any, int, int]]] = {}
+        self.lock = threading.Lock()
+
+    def positions(self, name: str) -> list[tuple[Any, int, int]]:
+        """(node, index within the node, line) of each site of operator ``name``."""
+        from cosmic_ray.ast import ast_nodes
+
+        with self.lock:
+            if name not in self.found:
+                operator = _operators()[name]()
+                self.found[name] = [
+                    (node, index, int(start[0]))
+                    for node in ast_nodes(self.tree)
+                    for index, (start, _stop) in enumerate(operator.mutation_positions(node))
+                ]
+            return self.found[name]
+
+    def mutated(self, name: str, occurrence: int) -> str | None:
+        sites = self.positions(name)
+        if occurrence >= len(sites):
+            return None
+        node, index, _line = sites[occurrence]
+        with self.lock:  # the copy stops at the node: its parent is shared, not copied
+            clone = copy.deepcopy(node, {id(node.parent): node.parent})
+            changed = _operators()[name]().mutate(clone, index)
+        start = self._offset(node.get_start_pos_of_prefix())
+        end = self._offset(node.end_pos)
+        text = "" if changed is None else changed.get_code(include_prefix=True)
+        return self.source[:start] + text + self.source[end:]
+
+    def _offset(self, position: tuple[int, int]) -> int:
+        line, column = position
+        return self.starts[line - 1] + column
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(source: str) -> _Parsed:
+    _quiet_import()
+    return _Parsed(source)
 
 
 def _scopes(source: str) -> dict[int, str]:
@@ -134,10 +184,10 @@ def compiles(project_dir: Path) -> Callable[[Mutant], bool]:
     return check
 
 
-def definitions(source: str) -> list[tuple[int, int]]:
-    """The line span of every function and class, decorators included, innermost first: a
-    line run only at import (a decorator, a default) is tried first against the tests that
-    run the body it defines."""
+def definitions(source: str) -> list[tuple[int, int, bool]]:
+    """The line span of every function and class, decorators included, innermost first, and
+    whether it is a function: a line run only at import (a decorator, a default) is judged
+    by the tests that run the body it defines."""
     import ast
 
     try:
@@ -145,7 +195,11 @@ def definitions(source: str) -> list[tuple[int, int]]:
     except SyntaxError:
         return []
     spans = [
-        (min([node.lineno, *(d.lineno for d in node.decorator_list)]), node.end_lineno or 0)
+        (
+            min([node.lineno, *(d.lineno for d in node.decorator_list)]),
+            node.end_lineno or 0,
+            not isinstance(node, ast.ClassDef),
+        )
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     ]
@@ -186,19 +240,20 @@ def sample(
     return sorted(chosen, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
 
 
+def controls(files: Sequence[str], seed: int) -> list[Mutant]:
+    """Two controls (``controls.py``: a comment, an unused name), each on a file picked with
+    ``seed``; where in the file, and how spelt, is picked afresh on every run."""
+    rng = random.Random(seed)
+    return [Mutant(rng.choice(list(files)), 0, CONTROL, n) for n in range(2)] if files else []
+
+
 def mutated_source(source: str, mutant: Mutant) -> str | None:
     """``source`` with ``mutant`` applied (None: the site is not there any more)."""
-    _quiet_import()
-    from cosmic_ray.mutating import mutate_code
-
     if mutant.operator == CONTROL:
         return control_source(source, mutant.occurrence)
-
-    operator = _operators().get(mutant.operator)
-    if operator is None:
+    if mutant.operator not in _operators():
         return None
-    result = mutate_code(source, operator(), mutant.occurrence)
-    return None if result is None else str(result)
+    return _parse(source).mutated(mutant.operator, mutant.occurrence)
 
 
 def describe(source: str, mutant: Mutant) -> str:
