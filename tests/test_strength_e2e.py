@@ -106,6 +106,9 @@ def test_a_weakened_assertion_never_completes_and_the_mutant_is_named(
     assert code == 1
     assert "COMPLETE" not in out
     assert "strength gate: mutant survives: textstats/__init__.py line 23" in out, out[-3000:]
+    ledger = (project / ".agent-harness" / "ledger.jsonl").read_text().splitlines()
+    warnings = json.loads(ledger[-1])["warnings"]
+    assert any(w.startswith("strength gate: mutant survives: textstats") for w in warnings)
     assert main(["status", "--check", "--project-dir", str(project)]) == 1
     capsys.readouterr()
     main(["status", "--strength", "--json", "--project-dir", str(project)])
