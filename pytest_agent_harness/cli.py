@@ -244,7 +244,7 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
 def console_main() -> None:
     """Entry point of the ``agent-harness`` script."""
     code = main()
-    if code == ExitCode.INTERRUPTED:
+    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP):
         # State is saved; do not let interpreter shutdown wait on threads still reading from
         # a CLI that was interrupted mid-answer: a second Ctrl+C must exit at once.
         sys.stdout.flush()

@@ -36,6 +36,11 @@ class ExitCode(enum.IntEnum):
     BUDGET_EXHAUSTED = 3
     USAGE_ERROR = 4
     INTERRUPTED = 130
+    """Ctrl+C (SIGINT); state saved, the next run resumes."""
+    TERMINATED = 143
+    """SIGTERM, handled as Ctrl+C is."""
+    HUNG_UP = 129
+    """SIGHUP, handled as Ctrl+C is."""
 
 
 class HarnessError(Exception):

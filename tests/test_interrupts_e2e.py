@@ -50,7 +50,12 @@ class BlockingScript:
         return Turn(text("Done."))
 
 
-def start_harness(project: Path, model: ScriptedModel, tmp_path: Path) -> subprocess.Popen[str]:
+def start_harness(
+    project: Path, model: ScriptedModel, tmp_path: Path, *, sigint_ignored: bool = False
+) -> subprocess.Popen[str]:
+    def ignore_sigint() -> None:  # what a script's background job (`cmd &`) inherits
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     return subprocess.Popen(
         [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
         stdout=subprocess.PIPE,
@@ -58,6 +63,7 @@ def start_harness(project: Path, model: ScriptedModel, tmp_path: Path) -> subpro
         text=True,
         env=harness_env(model, tmp_path),
         start_new_session=True,  # its own process group, as a terminal's foreground job has
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
 
 
@@ -159,3 +165,37 @@ def test_kill_9_mid_session_leaves_state_readable_and_resumable(
     assert ledger_after.startswith(ledger_before)  # nothing recorded before the kill is lost
     assert [e["session"] for e in read_ledger(project)] == [1, 3]
     assert "(PID" not in out  # the dead run's lock was taken over
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "sigint_ignored"),
+    [
+        (signal.SIGTERM, 143, False),  # CI cancellation, docker stop, timeout
+        (signal.SIGHUP, 129, False),  # the terminal closed
+        (signal.SIGINT, 130, True),  # Ctrl+C reaching a job started in the background
+    ],
+    ids=["SIGTERM", "SIGHUP", "SIGINT-inherited-ignored"],
+)
+def test_termination_signals_end_the_session_as_ctrl_c_does(
+    make_project, scripted_model, tmp_path: Path, cleanup, sent: int, code: int,
+    sigint_ignored: bool,
+) -> None:  # fmt: skip
+    project = make_project()
+    script = BlockingScript(project)
+    model = scripted_model(handler=script)
+    harness = start_harness(project, model, tmp_path, sigint_ignored=sigint_ignored)
+    cleanup(harness)
+    assert script.reached.wait(60), "session 2 never started"
+
+    os.kill(harness.pid, sent)
+    out, _ = harness.communicate(timeout=30)
+    script.release.set()
+
+    assert harness.returncode == code, out
+    assert "interrupted" in out and "run the same command again to resume" in out, out
+    assert "Traceback" not in out
+    assert wait_for_group_exit(harness.pid), "a CLI process outlived the harness"
+    rows = read_ledger(project)
+    assert [(r["session"], r["outcome"]) for r in rows] == [(1, "ok"), (2, "interrupted")], rows
+    state = json.loads((project / ".agent-harness" / "session.json").read_text())
+    assert state["session"] == 2

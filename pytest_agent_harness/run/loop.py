@@ -27,6 +27,7 @@ from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify
 from .report import RunResult, final_summary
+from .signals import as_interrupts
 
 if TYPE_CHECKING:
     from ..config import Config, Phase
@@ -80,15 +81,17 @@ class Runner:
             state = self.store.load()
             for warning in self.store.warnings:
                 self.display.warn(warning)
-            try:
-                result = self._loop(state)
-            except KeyboardInterrupt:
-                self.store.save(state)
-                result = RunResult(
-                    exit_code=ExitCode.INTERRUPTED,
-                    reason="interrupted; run the same command again to resume",
-                    progress=self.progress,
-                )
+            with as_interrupts() as stop:
+                try:
+                    result = self._loop(state)
+                except KeyboardInterrupt:
+                    self.store.save(state)
+                    what = f" by {stop.received.name}" if stop.received else ""
+                    result = RunResult(
+                        exit_code=stop.exit_code,
+                        reason=f"interrupted{what}; run the same command again to resume",
+                        progress=self.progress,
+                    )
             final_summary(self.display, state, result, self.config.post_run_instructions)
             return result
 
