@@ -41,6 +41,8 @@ class ExitCode(enum.IntEnum):
     """SIGTERM, handled as Ctrl+C is."""
     HUNG_UP = 129
     """SIGHUP, handled as Ctrl+C is."""
+    OUTPUT_CLOSED = 141
+    """Standard output was closed by its reader (``| head``): as a process SIGPIPE ends."""
 
 
 class HarnessError(Exception):

@@ -5,6 +5,7 @@ No cursor tricks or colour codes: a run left overnight is read from a log file i
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -19,10 +20,20 @@ class Display:
     def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.verbose = verbose
+        self.closed = False
 
     def line(self, text: str = "") -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        """One line; once the reader has gone (a closed pipe, a closed terminal), nothing
+        more is shown and the run goes on: its record is the ledger, not this output."""
+        if self.closed:
+            return
+        try:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self.closed = True
+            if self.stream is sys.stdout:
+                quiet_stdout()
 
     def warn(self, text: str) -> None:
         self.line(f"WARNING: {text}")
@@ -65,6 +76,17 @@ class Display:
         if seconds > 0:
             shown = f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
             self.line(f"{reason} in {shown}s (Ctrl+C to stop)")
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device: what is still buffered, and any later
+    print, goes nowhere instead of raising at every write and once more at exit."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def _cut(text: str, limit: int) -> str:

@@ -22,7 +22,14 @@ def run_command(
 ) -> int:
     """Run ``command`` and return its exit code, reporting every failure on one stderr line."""
     try:
-        return int(command())
+        code = int(command())
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
+        return code
+    except BrokenPipeError:
+        from ..agent.display import quiet_stdout
+
+        quiet_stdout()
+        return int(ExitCode.OUTPUT_CLOSED)
     except HarnessError as exc:
         return report(exc, prog)
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ def run_harness(
 ) -> int:
     """Build the run's plugins, load its config, check it is trusted, and run sessions until a
     stop; the exit code. ``trust_config`` accepts a config changed since it was trusted."""
+    from ..agent.display import Display
     from ..config import load_config
     from ..plugins import load_plugins
     from ..run.loop import Runner
@@ -24,7 +25,8 @@ def run_harness(
     config = load_config(
         project_dir, harness_dir, overrides=overrides, tracker_types=plugins.tracker_types()
     )
+    display = Display()
     notice = check(config.layout, accept=trust_config)
     if notice:
-        print(notice)
-    return int(Runner(config, plugins=plugins).run().exit_code)
+        display.line(notice)
+    return int(Runner(config, display, plugins=plugins).run().exit_code)
