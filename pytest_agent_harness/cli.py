@@ -137,6 +137,20 @@ def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
         type=_positive_int,
         help="stop after this many sessions in this invocation (overrides the config)",
     )
+    run.add_argument(
+        "--max-cost",
+        type=_positive_float,
+        metavar="USD",
+        help="stop before a session once the run has cost this much (overrides "
+        "budget.max_cost_usd)",
+    )
+    run.add_argument(
+        "--max-duration",
+        type=_duration,
+        metavar="TIME",
+        help='stop before a session once this invocation has run this long, e.g. "90m", '
+        '"8h" (overrides budget.max_duration)',
+    )
     run.add_argument("--model", help="model for the agent (overrides the config)")
     run.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
 
@@ -179,6 +193,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _duration(text: str) -> str:
+    from .config.fields import DURATION_HELP, duration_seconds
+
+    if duration_seconds(text) is None:
+        raise argparse.ArgumentTypeError(f"{DURATION_HELP}, got {text!r}")
+    return text.strip()
+
+
 def _layout(args: argparse.Namespace) -> Layout:
     project = Path(getattr(args, "project_dir", Path("."))).expanduser()
     harness = getattr(args, "harness_dir", None)
@@ -210,8 +242,20 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.run import run_harness
 
         overrides = {"max_iterations": args.max_iterations, "model": args.model or None}
+        budget = {
+            key: value
+            for key, value in (
+                ("max_cost_usd", args.max_cost),
+                ("max_duration", args.max_duration),
+            )
+            if value is not None
+        }
         return run_harness(
-            layout.project_dir, layout.harness_dir, overrides, trust_config=args.trust_config
+            layout.project_dir,
+            layout.harness_dir,
+            overrides,
+            trust_config=args.trust_config,
+            budget=budget,
         )
     if args.command == "status":
         from .commands.status import run_status

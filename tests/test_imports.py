@@ -127,6 +127,7 @@ def test_the_loop_and_cli_load_nothing_heavy() -> None:
     assert not loaded & set(HEAVY)
 
 
+@pytest.mark.slow
 def test_the_sdk_adapter_is_where_the_sdk_loads() -> None:
     assert "claude_agent_sdk" in _loaded_after("import pytest_agent_harness.agent.sdk")
 

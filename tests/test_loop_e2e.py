@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,34 @@ def test_budget_stops_with_exit_3_within_one_session_of_the_limit(
     # A resumed run does not reset the budget.
     assert main(["run", "--project-dir", str(project)]) == 3
     assert len(read_ledger(project)) == len(costs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("flag", "said"),
+    [
+        (["--max-cost", "0.001"], "budget.max_cost_usd is $0.0010"),
+        (["--max-duration", "1s"], "this run has lasted budget.max_duration (1s)"),
+    ],
+    ids=["max-cost", "max-duration"],
+)
+def test_a_budget_given_on_the_command_line_stops_the_run_after_one_session(
+    make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str],
+    flag: list[str], said: str,
+) -> None:  # fmt: skip
+    project = make_project({"tracking": {"type": "none"}})  # no budget in the config
+    usage = {"input_tokens": 2000, "output_tokens": 500}
+
+    def slow(request: Request) -> Turn:
+        time.sleep(1.1)  # each session outlasts the one-second budget
+        return Turn(text("working"), usage=usage)
+
+    use_model(scripted_model(handler=slow))
+
+    assert main(["run", "--project-dir", str(project), "--max-iterations", "5", *flag]) == 3
+
+    assert said in capsys.readouterr().out
+    assert len(read_ledger(project)) == 1  # one session, then the stop
 
 
 @pytest.mark.slow

@@ -99,6 +99,7 @@ def test_denied_commands_never_run_and_allowed_ones_do(
     assert len(read_ledger(project)[0]["denials"]) == len(denied)
 
 
+@pytest.mark.slow
 def test_file_tools_stay_inside_the_project(
     make_project, scripted_model, use_model, tmp_path: Path
 ) -> None:

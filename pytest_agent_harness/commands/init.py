@@ -17,6 +17,7 @@ from ..layout import Layout
 
 STARTER: dict[str, Any] = {
     "max_turns": 1000,
+    "max_iterations": 50,
     "auto_continue_delay": 3,
     "post_run_instructions": "Review the checkpoint commits with `git log`, then run the app.",
     "tools": {"builtin": list(DEFAULT_TOOLS)},
@@ -27,6 +28,11 @@ STARTER: dict[str, Any] = {
         "bash": {"allowed_commands": ["git", "python3", "pytest"]},
     },
     "tracking": {"type": "json_checklist", "file": "feature_list.json", "passing_field": "passes"},
+    "budget": {
+        "max_cost_usd": 10.0,
+        "max_sessions_without_progress": 5,
+        "max_duration": "8h",
+    },
     "error_recovery": {
         "max_consecutive_errors": 5,
         "initial_backoff_seconds": 5.0,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 
 def run_harness(
@@ -12,9 +14,11 @@ def run_harness(
     overrides: Mapping[str, object],
     *,
     trust_config: bool = False,
+    budget: Mapping[str, Any] | None = None,
 ) -> int:
     """Build the run's plugins, load its config, check it is trusted, and run sessions until a
-    stop; the exit code. ``trust_config`` accepts a config changed since it was trusted."""
+    stop; the exit code. ``trust_config`` accepts a config changed since it was trusted;
+    ``budget``: ``[budget]`` keys given on the command line for this invocation."""
     from ..agent.display import Display
     from ..config import load_config
     from ..plugins import load_plugins
@@ -25,6 +29,8 @@ def run_harness(
     config = load_config(
         project_dir, harness_dir, overrides=overrides, tracker_types=plugins.tracker_types()
     )
+    if budget:  # --max-cost, --max-duration: this invocation's budget over the config's
+        config = replace(config, budget=replace(config.budget, **budget))
     display = Display()
     notice = check(config.layout, accept=trust_config)
     if notice:

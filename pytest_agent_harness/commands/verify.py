@@ -45,6 +45,7 @@ def run_checks(
         checks.append(check_allowlist(config))
         checks.append(check_sandbox(config))
         checks.append(check_evidence(config))
+        checks.append(check_budget(config))
     checks.append(check_git(layout.project_dir))
     if live and config is not None:
         checks.append(check_live(config))
@@ -196,6 +197,24 @@ def check_evidence(config: Config) -> Check:
     if notice:
         return Check(level="WARN", name="evidence", message=notice)
     return Check(level="PASS", name="evidence", message=f"tracker {config.tracking.type}")
+
+
+def check_budget(config: Config) -> Check:
+    """A run with no cost cap can spend without limit: say so before the first real run."""
+    budget = config.budget
+    if budget.max_cost_usd is None:
+        return Check(
+            level="WARN",
+            name="budget",
+            message="no budget.max_cost_usd: a run can spend without limit; set one in "
+            "[budget] (or pass --max-cost to run)",
+        )
+    limits = [f"${budget.max_cost_usd:g}"]
+    if budget.max_duration:
+        limits.append(budget.max_duration)
+    if config.max_iterations is not None:
+        limits.append(f"{config.max_iterations} sessions")
+    return Check(level="PASS", name="budget", message=", ".join(limits))
 
 
 def check_sandbox(config: Config) -> Check:

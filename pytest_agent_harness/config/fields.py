@@ -374,3 +374,15 @@ def expand_vars(value: str, environ: Mapping[str, str], key: str, reader: Reader
         return environ[name]
 
     return _VAR.sub(replace, value)
+
+
+DURATION_HELP = 'expected a duration such as "45m", "8h" or "1d" (a number and s, m, h or d)'
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: object) -> float | None:
+    """Seconds in ``"90m"``-style text; None when it is not one (or not positive)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", str(text))
+    if match is None or float(match[1]) <= 0:
+        return None
+    return float(match[1]) * UNITS[match[2]]

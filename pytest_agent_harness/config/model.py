@@ -17,10 +17,12 @@ from typing import Literal
 
 from ..layout import Layout
 from .fields import (
+    DURATION_HELP,
     above,
     array,
     at_least,
     did_you_mean,
+    duration_seconds,
     help_for,
     in_range,
     key,
@@ -284,6 +286,15 @@ class BudgetConfig:
     max_sessions_without_progress: int | None = key(
         None, "int", check=at_least(1), help="Stop after this many sessions with no new passes."
     )
+    max_duration: str | None = key(
+        None,
+        check=lambda value: None if duration_seconds(value) else DURATION_HELP,
+        help='Wall-clock time of one invocation, such as "90m" or "8h" (s, m, h, d).',
+    )
+
+    @property
+    def max_duration_seconds(self) -> float | None:
+        return duration_seconds(self.max_duration) if self.max_duration else None
 
 
 def _author(value: str) -> str | None:

@@ -69,8 +69,10 @@ class Runner:
         self.tracker = plugins.make_tracker(config)
         self.progress = Progress()
         self.sandbox = "on"
+        self.started = time.monotonic()
 
     def run(self) -> RunResult:
+        self.started = time.monotonic()
         with run_lock(self.config.layout):
             self.sandbox = self._check_sandbox()
             from ..trackers.builtin import agent_writable_evidence
@@ -232,6 +234,13 @@ class Runner:
                 ExitCode.BUDGET_EXHAUSTED,
                 f"budget: ${state.totals.cost_usd:.4f} spent, budget.max_cost_usd is "
                 f"${budget.max_cost_usd:.4f}; raise it to go on",
+            )
+        seconds = budget.max_duration_seconds
+        if seconds is not None and time.monotonic() - self.started >= seconds:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: this run has lasted budget.max_duration ({budget.max_duration}); "
+                "run again to go on",
             )
         limit = budget.max_sessions_without_progress
         if limit is not None and state.sessions_without_progress >= limit:

@@ -142,20 +142,13 @@ def run_mutants(
     if sandbox is not None and (reason := available()) is not None:
         return {m.id: Verdict("error", detail=f"not sandboxable: {reason}") for m in mutants}
     count = max(1, min(workers or os.cpu_count() or 1, len(mutants)))
-    options = without_paths(pytest_args)  # with the tests that cover a mutant instead
     forking = fork and sandbox is not None and hasattr(os, "fork")
     limit = TimeLimit(timeout, durations or {})
 
     killers = Killers()
 
     def stages(mutant: Mutant) -> list[tuple[list[str], Sequence[str] | None]]:
-        """Each pytest command line to try in turn, with the tests it runs (None: all)."""
-        if tests := covering.get(mutant.id):
-            return [([*options, *part], part) for part in killers.split(mutant.file, tests)]
-        if not (first := (likely or {}).get(mutant.id)):
-            return [(list(pytest_args), None)]
-        rest = [*pytest_args, *(f"--deselect={t}" for t in first)]
-        return [([*options, *first], first), (rest, None)]
+        return _stages(mutant, covering, likely or {}, pytest_args, killers)
 
     with _copies(layout, count) as copies, ExitStack() as stack:
         pool: queue.Queue[_Worker] = queue.Queue()
@@ -180,6 +173,23 @@ def run_mutants(
             )
             rest = list(executor.map(judge, mutants))
     return {m.id: v for m, v in zip([*calibrate, *mutants], [*first, *rest], strict=True)}
+
+
+def _stages(
+    mutant: Mutant,
+    covering: Mapping[str, Sequence[str] | None],
+    likely: Mapping[str, Sequence[str]],
+    pytest_args: Sequence[str],
+    killers: Killers,
+) -> list[tuple[list[str], Sequence[str] | None]]:
+    """Each pytest command line to try in turn, with the tests it runs (None: all)."""
+    options = without_paths(pytest_args)  # with the tests that cover a mutant instead
+    if tests := covering.get(mutant.id):
+        return [([*options, *part], part) for part in killers.split(mutant.file, tests)]
+    if not (first := likely.get(mutant.id)):
+        return [(list(pytest_args), None)]
+    rest = [*pytest_args, *(f"--deselect={t}" for t in first)]
+    return [([*options, *first], first), (rest, None)]
 
 
 @contextmanager
