@@ -186,3 +186,21 @@ def test_verify_names_code_runners_and_the_sandbox_state(
     out = capsys.readouterr().out
     assert "WARN  bash allowlist: env, git, nice, nohup, pytest, python3, timeout can run" in out
     assert "sandbox:" in out
+
+
+def test_verify_warns_when_no_cost_cap_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=GOOD_TOKEN)
+    assert "PASS  budget: $10, 8h, 50 sessions" in capsys.readouterr().out  # what init writes
+
+    config = tmp_path / ".agent-harness" / "config.toml"
+    text = config.read_text()
+    config.write_text(text.replace("max_cost_usd = 10.0\n", ""))
+    _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=GOOD_TOKEN)
+    assert "WARN  budget: no budget.max_cost_usd: a run can spend without limit" in (
+        capsys.readouterr().out
+    )
