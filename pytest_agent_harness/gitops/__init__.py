@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ class Checkpoint:
     paths: tuple[str, ...]
     error: str = ""
     """Why the commit failed (a hook said no), when it did."""
+    left_out: tuple[str, ...] = ()
+    """Changed files that were untracked before the session and that it did not write."""
 
 
 _ENV = "/usr/bin/env" if os.path.exists("/usr/bin/env") else "env"
@@ -255,7 +257,7 @@ def recover(
         except GitCommandError:
             return Checkpoint(commit=None, paths=())
         tree = _tree_of_worktree(repo)
-        changed = set(_diff_names(repo, since, tree))
+        changed = set(_diff_names(repo, since, tree)) - _untracked_at(repo, since)
         if repo.head.is_valid():
             changed &= set(_diff_names(repo, "HEAD", tree))
     return _commit(project_dir, sorted(changed), message, author, hooks)
@@ -282,12 +284,31 @@ def checkpoint(
     author: str = DEFAULT_AUTHOR,
     *,
     guard: GitGuard | None = None,
+    written: frozenset[str] = frozenset(),
 ) -> Checkpoint:
-    """Commit what changed since the snapshot ``since``; nothing else, and nothing if unchanged."""
+    """Commit what changed since the snapshot ``since``; nothing else, and nothing if unchanged.
+
+    A file that was untracked when the session started (a log the user is writing with
+    ``| tee``, the target of a shell redirection) is the user's: it is left out unless it is in
+    ``written`` (the paths the agent's file tools wrote)."""
     hooks = _hooks(project_dir, guard)
     with _repo(project_dir, hooks) as repo:
         paths = _diff_names(repo, since, _tree_of_worktree(repo))
-    return _commit(project_dir, paths, message, author, hooks)
+        theirs = _untracked_at(repo, since)
+    left_out = tuple(p for p in paths if p in theirs and p not in written)
+    kept = [p for p in paths if p not in left_out]
+    return replace(_commit(project_dir, kept, message, author, hooks), left_out=left_out)
+
+
+def _untracked_at(repo: Repo, snapshot: str) -> set[str]:
+    """Paths in a snapshot that its parent (HEAD when it was taken) did not have."""
+    try:
+        out = repo.git.diff_tree(
+            "-r", "--name-only", "--no-renames", "--diff-filter=A", "-z", f"{snapshot}^", snapshot
+        )
+    except GitCommandError:  # no parent: the repository had no commit yet
+        return set()
+    return {p for p in str(out).split("\0") if p}
 
 
 def commit_paths(

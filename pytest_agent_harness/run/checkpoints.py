@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import PlantedLinkError
@@ -70,9 +71,15 @@ class Checkpoints:
         return commit
 
     def commit_session(
-        self, snapshot: str, session: int, phase: str, progress: Progress
+        self,
+        snapshot: str,
+        session: int,
+        phase: str,
+        progress: Progress,
+        written: frozenset[str] = frozenset(),
     ) -> str | None:
-        """Commit what the session changed since its snapshot."""
+        """Commit what the session changed since its snapshot (``gitops.checkpoint``: files
+        untracked before it only when its file tools wrote them, ``written``)."""
         if not self.config.git.commit:
             return None
         from .. import gitops
@@ -82,13 +89,23 @@ class Checkpoints:
             f"{progress.passing}/{progress.total} passing"
         )
         result = gitops.checkpoint(
-            self.layout.project_dir, snapshot, message, self.config.git.author, guard=self.guard
+            self.layout.project_dir,
+            snapshot,
+            message,
+            self.config.git.author,
+            guard=self.guard,
+            written=written,
         )
         self._warnings()
         if result.error:
             self.display.warn(f"checkpoint commit failed ({result.error}); the work is kept")
         elif result.commit:
-            self.display.line(f"Committed {result.commit[:10]}: {len(result.paths)} file(s)")
+            self.display.line(f"Committed {result.commit[:10]}: {_listed(result.paths)}")
+        if result.left_out:
+            self.display.line(
+                f"Not committed (untracked before the session, not written by the agent): "
+                f"{_listed(result.left_out)}"
+            )
         return result.commit
 
     def recover_cut_off(self, session: int, store: StateStore) -> None:
@@ -158,3 +175,10 @@ def accepted_git(layout: Layout, *, accept: bool = False) -> GitGuard:
     guard = gitops.GitGuard.record(layout.project_dir)
     write_atomic(layout.git_record, json.dumps(guard.to_json(), indent=1) + "\n")
     return guard
+
+
+def _listed(paths: Sequence[str], shown: int = 5) -> str:
+    """``N file(s): a, b, c`` with at most ``shown`` names, then how many more."""
+    names = ", ".join(paths[:shown])
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return f"{len(paths)} file(s): {names}{more}"

@@ -8,9 +8,11 @@ moment resumes at the next session number.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..agent.display import Display
@@ -19,6 +21,7 @@ from ..agent.transcript import Transcript
 from ..errors import ExitCode, SandboxUnavailable
 from ..sandbox import cli_sandbox_missing
 from ..security.guards import audited_paths, build_guards, sandbox_deny_write
+from ..security.paths import WRITE_TOOLS
 from ..trackers.base import Progress, measure_before_first_session
 from .audit import ProtectedFiles
 from .books import RunState, SessionRecord, StateStore, run_lock
@@ -70,6 +73,7 @@ class Runner:
         self.progress = Progress()
         self.sandbox = "on"
         self.started = time.monotonic()
+        self.written: set[str] = set()
 
     def run(self) -> RunResult:
         self.started = time.monotonic()
@@ -185,7 +189,9 @@ class Runner:
             warning = f"tampering: the session changed protected files: {', '.join(tampered)}"
             self.display.warn(warning + " (restored)")
             progress = replace(progress, warnings=(*progress.warnings, warning))
-        commit = self.git.commit_session(snapshot, state.session, phase.name, progress)
+        commit = self.git.commit_session(
+            snapshot, state.session, phase.name, progress, frozenset(self.written)
+        )
         done = SessionRecord(
             phase=phase.name,
             run_once=phase.run_once,
@@ -332,15 +338,32 @@ class Runner:
             session_fn = run_session
         transcript = Transcript(self.config.layout.session_log(state.session))
 
+        self.written.clear()
+
         def sink(event: SessionEvent) -> None:
             self.display.event(event)
             transcript.write(event)
+            if event.kind == "tool_call" and event.tool in WRITE_TOOLS:
+                self._note_written(event.data.get("input"))
 
         try:
             outcome = session_fn(spec, sink)
         finally:
             transcript.close()
         return outcome, classify(outcome)
+
+    def _note_written(self, tool_input: object) -> None:
+        """A path the agent's file tools wrote, relative to the project (the checkpoint commits
+        it even when it was untracked before the session)."""
+        if not isinstance(tool_input, dict):
+            return
+        path = tool_input.get("file_path") or tool_input.get("notebook_path")
+        if not isinstance(path, str):
+            return
+        root = self.config.project_dir.resolve()
+        target = Path(os.path.normpath(root / path))
+        if root in target.parents:
+            self.written.add(target.relative_to(root).as_posix())
 
     def _spec(self, prompt: str) -> SessionSpec:
         config = self.config

@@ -1,0 +1,57 @@
+"""What a checkpoint commits: what the session's agent changed, never a file the user is
+writing meanwhile (`agent-harness run > run.log`, `| tee run.log`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import harness_env, passing_checklist
+
+from pytest_agent_harness.testing import Turn, text, tool_use
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(project), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_output_redirected_into_the_project_is_never_committed(
+    make_project, scripted_model, tmp_path: Path
+) -> None:
+    project = make_project()
+    (project / "notes.md").write_text("the user's notes, untracked\n")
+    features = project / "feature_list.json"
+    model = scripted_model(
+        [
+            Turn(
+                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
+                tool_use("Write", {"file_path": str(project / "notes.md"), "content": "agent\n"}),
+                tool_use("Write", {"file_path": str(project / "src" / "new.py"), "content": "x = 1\n"}),
+            ),
+            Turn(text("Done.")),
+        ]
+    )  # fmt: skip
+    log = project / "run.log"
+    with log.open("w") as out:  # `agent-harness run > run.log` from the project folder
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=harness_env(model, tmp_path),
+            timeout=180,
+        )
+    output = log.read_text()
+    assert done.returncode == 0, output
+    committed = git(project, "log", "-1", "--name-only", "--format=").split()
+    # Written by the agent's file tools, new or not: committed. The log: never.
+    assert sorted(committed) == ["feature_list.json", "notes.md", "src/new.py"], committed
+    assert "run.log" in git(project, "status", "--porcelain", "--untracked-files=all")
+    assert "Committed " in output and "3 file(s): feature_list.json, notes.md, src/new.py" in output
+    assert "Not committed (untracked before the session, not written by the agent): " \
+        "1 file(s): run.log" in output  # fmt: skip
