@@ -53,13 +53,14 @@ def test_rate_limit_waits_for_retry_after_then_finishes(
 def test_auth_error_stops_at_once_with_advice(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = make_project()
+    project = make_project({"post_run_instructions": "Review the commits, then ship it."})
     model = use_model(scripted_model([HttpError(401)] * 5))
 
     assert main(["run", "--project-dir", str(project)]) == 2
 
     out = capsys.readouterr().out
     assert "ANTHROPIC_API_KEY" in out and "credentials" in out
+    assert "then ship it" not in out  # nothing to review after bad credentials
     assert len(model.requests) == 1  # the CLI's one attempt, and nothing from the harness
     assert [e["outcome"] for e in read_ledger(project)] == ["auth"]
 

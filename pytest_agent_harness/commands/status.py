@@ -82,6 +82,8 @@ def run_status(
 
 
 def _print_text(progress: Progress, ledger: LedgerTotals, gate: dict[str, Any] | None) -> None:
+    from ..run.report import plural
+
     print(f"Tracker: {progress.summary()}" + (" (complete)" if progress.complete else ""))
     for warning in progress.warnings:
         print(f"WARNING: {warning}")
@@ -90,7 +92,7 @@ def _print_text(progress: Progress, ledger: LedgerTotals, gate: dict[str, Any] |
             detail = f": {item.evidence}" if item.evidence else ""
             print(f"  {item.status.upper():8} {item.id} {item.description}{detail}"[:200])
     print(
-        f"Ledger: {ledger.sessions} sessions, ${ledger.cost_usd:.4f}, "
+        f"Ledger: {plural(ledger.sessions, 'session')}, ${ledger.cost_usd:.4f}, "
         f"{ledger.tokens} tokens, {ledger.turns} turns"
     )
     if gate is not None:

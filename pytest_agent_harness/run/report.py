@@ -82,7 +82,7 @@ def markdown(progress: Progress, ledger: LedgerTotals) -> str:
     lines = [
         f"## agent-harness: {state}",
         "",
-        f"**{progress.passing}/{progress.total}** passing, {ledger.sessions} sessions, "
+        f"**{progress.passing}/{progress.total}** passing, {plural(ledger.sessions, 'session')}, "
         f"${ledger.cost_usd:.4f}",
         "",
     ]
@@ -96,6 +96,15 @@ def markdown(progress: Progress, ledger: LedgerTotals) -> str:
 
         lines += ["", gate_markdown(progress.strength)]
     return "\n".join(lines) + "\n"
+
+
+REVIEWABLE = (ExitCode.COMPLETE, ExitCode.INCOMPLETE, ExitCode.BUDGET_EXHAUSTED)
+"""Ends after which the config's post-run instructions apply: the agent's work is there to
+review (not after bad credentials, the circuit breaker or an interrupt)."""
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def final_summary(display: Display, state: RunState, result: RunResult, after: str) -> None:
@@ -116,7 +125,7 @@ def final_summary(display: Display, state: RunState, result: RunResult, after: s
         f"Sessions: {state.session}  cost: ${totals.cost_usd:.4f}  "
         f"tokens: {totals.input_tokens + totals.output_tokens}  turns: {totals.turns}"
     )
-    if after.strip():
+    if after.strip() and result.exit_code in REVIEWABLE:
         display.line("")
         display.line(after.strip())
     display.line(f"Exit code: {int(result.exit_code)}")
