@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[location],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser(
         "init",
@@ -217,9 +217,34 @@ def _layout(args: argparse.Namespace) -> Layout:
     return Layout.of(project, Path(harness).expanduser() if harness is not None else None)
 
 
+def _misspelt_command(parser: argparse.ArgumentParser, words: list[str]) -> str | None:
+    """``agent-harness: unknown command 'stauts'; did you mean 'status'?`` for a first word
+    that is no command (options and their values are skipped)."""
+    import difflib
+
+    commands = next(
+        (list(a.choices) for a in parser._actions if isinstance(a, argparse._SubParsersAction)),
+        [],
+    )
+    index = 0
+    while index < len(words) and words[index].startswith("-"):
+        takes_value = words[index] in ("--project-dir", "--harness-dir")
+        index += 2 if takes_value else 1
+    if index >= len(words) or words[index] in commands:
+        return None
+    word = words[index]
+    close = difflib.get_close_matches(word, commands, n=1)
+    suggestion = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{parser.prog}: unknown command '{word}'{suggestion} (commands: {', '.join(commands)})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    if (hint := _misspelt_command(parser, words)) is not None:
+        print(hint, file=sys.stderr)
+        return int(ExitCode.USAGE_ERROR)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits for --help (0) and usage errors (2)

@@ -204,3 +204,15 @@ def test_verify_warns_when_no_cost_cap_is_set(
     assert "WARN  budget: no budget.max_cost_usd: a run can spend without limit" in (
         capsys.readouterr().out
     )
+
+
+def test_a_misspelt_command_gets_a_suggestion_and_V_prints_the_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--project-dir", "/tmp", "stauts"]) == 4
+    err = capsys.readouterr().err
+    assert "unknown command 'stauts'; did you mean 'status'?" in err
+    assert main(["frobnicate"]) == 4
+    assert "unknown command 'frobnicate' (commands: init, verify, run" in capsys.readouterr().err
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out.startswith("agent-harness ")
