@@ -32,7 +32,7 @@ def test_console_script_and_module_agree() -> None:
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 4
-    assert "invalid choice" in capsys.readouterr().err
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
