@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import PlantedLinkError
@@ -182,3 +184,16 @@ def _listed(paths: Sequence[str], shown: int = 5) -> str:
     names = ", ".join(paths[:shown])
     more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
     return f"{len(paths)} file(s): {names}{more}"
+
+
+def written_path(project_dir: Path, tool_input: object) -> str | None:
+    """The project-relative path a file tool's input names (Write, Edit, NotebookEdit), if it
+    is inside the project: its checkpoint commits it even when it was untracked before."""
+    if not isinstance(tool_input, dict):
+        return None
+    path = tool_input.get("file_path") or tool_input.get("notebook_path")
+    if not isinstance(path, str):
+        return None
+    root = project_dir.resolve()
+    target = Path(os.path.normpath(root / path))
+    return target.relative_to(root).as_posix() if root in target.parents else None

@@ -8,11 +8,9 @@ moment resumes at the next session number.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..agent.display import Display
@@ -25,7 +23,7 @@ from ..security.paths import WRITE_TOOLS
 from ..trackers.base import Progress, measure_before_first_session
 from .audit import ProtectedFiles
 from .books import RunState, SessionRecord, StateStore, run_lock
-from .checkpoints import Checkpoints
+from .checkpoints import Checkpoints, written_path
 from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify
@@ -344,26 +342,15 @@ class Runner:
             self.display.event(event)
             transcript.write(event)
             if event.kind == "tool_call" and event.tool in WRITE_TOOLS:
-                self._note_written(event.data.get("input"))
+                path = written_path(self.config.project_dir, event.data.get("input"))
+                if path is not None:
+                    self.written.add(path)
 
         try:
             outcome = session_fn(spec, sink)
         finally:
             transcript.close()
         return outcome, classify(outcome)
-
-    def _note_written(self, tool_input: object) -> None:
-        """A path the agent's file tools wrote, relative to the project (the checkpoint commits
-        it even when it was untracked before the session)."""
-        if not isinstance(tool_input, dict):
-            return
-        path = tool_input.get("file_path") or tool_input.get("notebook_path")
-        if not isinstance(path, str):
-            return
-        root = self.config.project_dir.resolve()
-        target = Path(os.path.normpath(root / path))
-        if root in target.parents:
-            self.written.add(target.relative_to(root).as_posix())
 
     def _spec(self, prompt: str) -> SessionSpec:
         config = self.config
