@@ -55,3 +55,46 @@ def test_output_redirected_into_the_project_is_never_committed(
     assert "Committed " in output and "3 file(s): feature_list.json, notes.md, src/new.py" in output
     assert "Not committed (untracked before the session, not written by the agent): " \
         "1 file(s): run.log" in output  # fmt: skip
+
+
+def test_deletions_and_renames_by_git_rm_and_git_mv_are_one_checkpoint(
+    make_project, scripted_model, tmp_path: Path
+) -> None:
+    project = make_project(
+        {
+            "security": {
+                "bash": {"allowed_commands": ["git", "rm", "mv"]},
+                "git": {"agent_writes": True},
+            }
+        },
+        files={"a.txt": "a\n", "b.txt": "b\n"},
+    )
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    features = project / "feature_list.json"
+    model = scripted_model(
+        [
+            Turn(
+                tool_use("Bash", {"command": "git rm -q a.txt && git mv b.txt c.txt"}),
+                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
+            ),
+            Turn(text("Done.")),
+        ]
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkpoint commit failed" not in done.stdout, done.stdout
+    changes = git(project, "show", "--name-status", "--format=", "-M", "HEAD").split("\n")
+    assert sorted(c for c in changes if c) == [
+        "D\ta.txt",
+        "M\tfeature_list.json",
+        "R100\tb.txt\tc.txt",
+    ], changes
+    assert git(project, "status", "--porcelain") == ""

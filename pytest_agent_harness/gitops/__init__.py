@@ -332,10 +332,14 @@ def _commit(
         paths = _without_nested_repositories(repo, project_dir, paths)
         if not paths:
             return Checkpoint(commit=None, paths=())
-        with _pathspec_file(paths) as spec:
+        staged = _to_stage(repo, project_dir, paths)
+        with _pathspec_file(paths) as spec, _pathspec_file(staged) as stage:
             env = _identity(author)
             try:
-                repo.git.add("-A", f"--pathspec-from-file={spec}", "--pathspec-file-nul", env=env)
+                if staged:
+                    repo.git.add(
+                        "-A", f"--pathspec-from-file={stage}", "--pathspec-file-nul", env=env
+                    )
                 repo.git.commit(
                     "-m",
                     message,
@@ -353,6 +357,18 @@ def _commit(
                     error=detail[-1] if detail else "git commit failed",
                 )
         return Checkpoint(commit=repo.head.commit.hexsha, paths=tuple(paths))
+
+
+def _to_stage(repo: Repo, project_dir: Path, paths: Sequence[str]) -> list[str]:
+    """The paths ``git add`` can take: a path gone from both the working tree and the index
+    (the agent's own ``git rm`` or ``git mv`` staged its removal) makes it fail the whole
+    add, while ``git commit --only`` still commits that removal."""
+    gone = [p for p in paths if not os.path.lexists(project_dir / p)]
+    if not gone:
+        return list(paths)
+    indexed = set(str(repo.git.ls_files("-z")).split("\0"))
+    absent = {p for p in gone if p not in indexed}
+    return [p for p in paths if p not in absent]
 
 
 @contextmanager
