@@ -98,3 +98,43 @@ def test_deletions_and_renames_by_git_rm_and_git_mv_are_one_checkpoint(
         "R100\tb.txt\tc.txt",
     ], changes
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_plain_rm_mv_and_a_directory_rename_are_committed(
+    make_project, scripted_model, tmp_path: Path
+) -> None:
+    project = make_project(
+        {"security": {"bash": {"allowed_commands": ["rm", "mv"]}}},
+        files={"a.txt": "a\n", "b.txt": "b\n", "pkg/one.py": "1\n", "pkg/two.py": "2\n"},
+    )
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    features = project / "feature_list.json"
+    model = scripted_model(
+        [
+            Turn(
+                tool_use("Bash", {"command": "rm a.txt && mv b.txt c.txt && mv pkg lib"}),
+                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
+            ),
+            Turn(text("Done.")),
+        ]
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkpoint commit failed" not in done.stdout, done.stdout
+    changes = git(project, "show", "--name-status", "--format=", "-M", "HEAD").split("\n")
+    assert sorted(c for c in changes if c) == [
+        "D\ta.txt",
+        "M\tfeature_list.json",
+        "R100\tb.txt\tc.txt",
+        "R100\tpkg/one.py\tlib/one.py",
+        "R100\tpkg/two.py\tlib/two.py",
+    ], changes
+    assert git(project, "status", "--porcelain") == ""
