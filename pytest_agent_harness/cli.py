@@ -251,6 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.code if isinstance(exc.code, int) else 0
         return int(ExitCode.USAGE_ERROR) if code else 0
     layout = _layout(args)
+    if layout.project_dir.exists() and not layout.project_dir.is_dir():
+        print(
+            f"{parser.prog}: error: --project-dir {layout.project_dir} is a file; give the "
+            "project's folder",
+            file=sys.stderr,
+        )
+        return int(ExitCode.USAGE_ERROR)
     return run_command(lambda: _dispatch(args, layout), layout)
 
 

@@ -216,3 +216,15 @@ def test_a_misspelt_command_gets_a_suggestion_and_V_prints_the_version(
     assert "unknown command 'frobnicate' (commands: init, verify, run" in capsys.readouterr().err
     assert main(["-V"]) == 0
     assert capsys.readouterr().out.startswith("agent-harness ")
+
+
+@pytest.mark.parametrize("command", ["init", "verify", "run", "status"])
+def test_a_project_dir_that_is_a_file_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("not a project\n")
+    assert main([command, "--project-dir", str(afile)]) == 4
+    err = capsys.readouterr().err
+    assert f"--project-dir {afile} is a file; give the project's folder" in err
+    assert "permissions" not in err and "internal error" not in err
