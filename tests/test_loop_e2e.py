@@ -50,6 +50,7 @@ def test_rate_limit_waits_for_retry_after_then_finishes(
     assert state["consecutive_errors"] == 0
 
 
+@pytest.mark.slow
 def test_auth_error_stops_at_once_with_advice(
     make_project, scripted_model, use_model, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -163,6 +163,7 @@ def test_an_honest_mixed_suite_is_seen_as_pytest_ran_it(project: Path) -> None:
     assert tags["tests/test_mixed.py::TestGroup::test_n[1]"] == {"markers": ["parametrize"]}
 
 
+@pytest.mark.slow
 def test_a_test_function_replaced_after_collection_is_never_passed(project: Path) -> None:
     (project / "tests" / "conftest.py").write_text(
         "def pytest_runtest_setup(item):\n    item.obj = lambda *args, **kwargs: None\n"

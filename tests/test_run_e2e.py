@@ -91,6 +91,7 @@ def test_resume_after_completion_runs_no_session(
     assert state["session"] == 2
 
 
+@pytest.mark.slow
 def test_max_iterations_stops_incomplete(
     project: Path, scripted_model, model_env, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,6 +108,7 @@ def test_max_iterations_stops_incomplete(
     assert state["completed_phases"] == ["initializer"]
 
 
+@pytest.mark.slow
 def test_transcript_records_the_session_and_redacts_credentials(
     make_project,
     scripted_model,

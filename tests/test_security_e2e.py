@@ -163,6 +163,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_mcp_restrictions_deny_blocked_calls(
     make_project, scripted_model, use_model, tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ def test_without_a_baseline_the_gate_says_so_and_fails_unless_allowed(
     assert "no tamper baseline" in captured.err
 
 
+@pytest.mark.slow
 def test_status_before_any_run_leaves_nothing_untracked(project: Path) -> None:
     harness = project / ".agent-harness"
     before = sorted(
