@@ -263,8 +263,8 @@ def recover(
     return _commit(project_dir, sorted(changed), message, author, hooks)
 
 
-def _diff_names(repo: Repo, since: str, tree: str) -> list[str]:
-    out = repo.git.diff_tree("-r", "--name-only", "--no-renames", "-z", since, tree)
+def _diff_names(repo: Repo, since: str, tree: str, *options: str) -> list[str]:
+    out = repo.git.diff_tree("-r", "--name-only", "--no-renames", "-z", *options, since, tree)
     return [p for p in str(out).split("\0") if p]
 
 
@@ -303,12 +303,9 @@ def checkpoint(
 def _untracked_at(repo: Repo, snapshot: str) -> set[str]:
     """Paths in a snapshot that its parent (HEAD when it was taken) did not have."""
     try:
-        out = repo.git.diff_tree(
-            "-r", "--name-only", "--no-renames", "--diff-filter=A", "-z", f"{snapshot}^", snapshot
-        )
+        return set(_diff_names(repo, f"{snapshot}^", snapshot, "--diff-filter=A"))
     except GitCommandError:  # no parent: the repository had no commit yet
         return set()
-    return {p for p in str(out).split("\0") if p}
 
 
 def commit_paths(
@@ -360,9 +357,8 @@ def _commit(
 
 
 def _to_stage(repo: Repo, project_dir: Path, paths: Sequence[str]) -> list[str]:
-    """The paths ``git add`` can take: a path gone from both the working tree and the index
-    (the agent's own ``git rm`` or ``git mv`` staged its removal) makes it fail the whole
-    add, while ``git commit --only`` still commits that removal."""
+    """The paths ``git add`` takes: one gone from the tree and the index (an agent's ``git rm``
+    or ``git mv``) fails the whole add; ``git commit --only`` still commits its removal."""
     gone = [p for p in paths if not os.path.lexists(project_dir / p)]
     if not gone:
         return list(paths)
