@@ -90,9 +90,6 @@ class StrengthGate:
             exclude=failing,
         )
 
-    def check(self, stored: dict[str, Any]) -> GateResult:
-        return self.judge(stored)[2]
-
     def summary(self, stored: dict[str, Any]) -> dict[str, Any]:
         """The gate run now, as the before/after table every surface shows."""
         return summary(*self.judge(stored))

@@ -22,9 +22,9 @@ from typing import Any
 from ..layout import Layout
 from ..sandbox import available
 from ..trackers.evidence import PytestSandbox, clean_environment, run_in_group, sandboxed
+from .runner import NO_TESTS
 
 CONTEXTS_PLUGIN = "pytest_agent_harness.strength.contexts"
-NO_TESTS = 5
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ class Killers:
             return [list(tests)]
         with self.lock:
             best = max(modules, key=lambda m: (self.counts[file, m], len(modules[m])))
-        return [modules[best], [t for t in tests if t not in set(modules[best])]]
+        first = set(modules[best])
+        return [modules[best], [t for t in tests if t not in first]]
 
     def record(self, file: str, verdict: Verdict) -> None:
         if verdict.outcome == "killed" and verdict.tests:
@@ -146,9 +147,10 @@ def run_mutants(
     limit = TimeLimit(timeout, durations or {})
 
     killers = Killers()
+    options = without_paths(pytest_args)  # with the tests that cover a mutant instead
 
     def stages(mutant: Mutant) -> list[tuple[list[str], Sequence[str] | None]]:
-        return _stages(mutant, covering, likely or {}, pytest_args, killers)
+        return _stages(mutant, covering, likely or {}, pytest_args, options, killers)
 
     with _copies(layout, count) as copies, ExitStack() as stack:
         pool: queue.Queue[_Worker] = queue.Queue()
@@ -180,10 +182,11 @@ def _stages(
     covering: Mapping[str, Sequence[str] | None],
     likely: Mapping[str, Sequence[str]],
     pytest_args: Sequence[str],
+    options: Sequence[str],
     killers: Killers,
 ) -> list[tuple[list[str], Sequence[str] | None]]:
-    """Each pytest command line to try in turn, with the tests it runs (None: all)."""
-    options = without_paths(pytest_args)  # with the tests that cover a mutant instead
+    """Each pytest command line to try in turn, with the tests it runs (None: all);
+    ``options``: ``pytest_args`` without their test paths."""
     if tests := covering.get(mutant.id):
         return [([*options, *part], part) for part in killers.split(mutant.file, tests)]
     if not (first := likely.get(mutant.id)):
