@@ -57,6 +57,36 @@ def test_output_redirected_into_the_project_is_never_committed(
         "1 file(s): run.log" in output  # fmt: skip
 
 
+def one_session(project: Path, command: str, scripted_model, tmp_path: Path) -> list[str]:
+    """Commit the project as it is, run one session that runs ``command`` in Bash and writes
+    the checklist, and return what its checkpoint recorded (``git show --name-status``)."""
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    features = project / "feature_list.json"
+    model = scripted_model(
+        [
+            Turn(
+                tool_use("Bash", {"command": command}),
+                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
+            ),
+            Turn(text("Done.")),
+        ]
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkpoint commit failed" not in done.stdout, done.stdout
+    assert git(project, "status", "--porcelain") == ""
+    changes = git(project, "show", "--name-status", "--format=", "-M", "HEAD").split("\n")
+    return sorted(c for c in changes if c)
+
+
 def test_deletions_and_renames_by_git_rm_and_git_mv_are_one_checkpoint(
     make_project, scripted_model, tmp_path: Path
 ) -> None:
@@ -69,35 +99,10 @@ def test_deletions_and_renames_by_git_rm_and_git_mv_are_one_checkpoint(
         },
         files={"a.txt": "a\n", "b.txt": "b\n"},
     )
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
-    features = project / "feature_list.json"
-    model = scripted_model(
-        [
-            Turn(
-                tool_use("Bash", {"command": "git rm -q a.txt && git mv b.txt c.txt"}),
-                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
-            ),
-            Turn(text("Done.")),
-        ]
-    )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
-        env=harness_env(model, tmp_path),
-        timeout=180,
+    changes = one_session(
+        project, "git rm -q a.txt && git mv b.txt c.txt", scripted_model, tmp_path
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "checkpoint commit failed" not in done.stdout, done.stdout
-    changes = git(project, "show", "--name-status", "--format=", "-M", "HEAD").split("\n")
-    assert sorted(c for c in changes if c) == [
-        "D\ta.txt",
-        "M\tfeature_list.json",
-        "R100\tb.txt\tc.txt",
-    ], changes
-    assert git(project, "status", "--porcelain") == ""
+    assert changes == ["D\ta.txt", "M\tfeature_list.json", "R100\tb.txt\tc.txt"], changes
 
 
 def test_plain_rm_mv_and_a_directory_rename_are_committed(
@@ -107,34 +112,12 @@ def test_plain_rm_mv_and_a_directory_rename_are_committed(
         {"security": {"bash": {"allowed_commands": ["rm", "mv"]}}},
         files={"a.txt": "a\n", "b.txt": "b\n", "pkg/one.py": "1\n", "pkg/two.py": "2\n"},
     )
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
-    features = project / "feature_list.json"
-    model = scripted_model(
-        [
-            Turn(
-                tool_use("Bash", {"command": "rm a.txt && mv b.txt c.txt && mv pkg lib"}),
-                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
-            ),
-            Turn(text("Done.")),
-        ]
-    )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
-        env=harness_env(model, tmp_path),
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "checkpoint commit failed" not in done.stdout, done.stdout
-    changes = git(project, "show", "--name-status", "--format=", "-M", "HEAD").split("\n")
-    assert sorted(c for c in changes if c) == [
+    command = "rm a.txt && mv b.txt c.txt && mv pkg lib"
+    changes = one_session(project, command, scripted_model, tmp_path)
+    assert changes == [
         "D\ta.txt",
         "M\tfeature_list.json",
         "R100\tb.txt\tc.txt",
         "R100\tpkg/one.py\tlib/one.py",
         "R100\tpkg/two.py\tlib/two.py",
     ], changes
-    assert git(project, "status", "--porcelain") == ""

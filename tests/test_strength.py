@@ -60,6 +60,8 @@ def test_add():
 def test_clamp(x, expected):
     assert clamp(x, 0, 10) == expected
 """
+WEAKENED = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
+"""The migration with one assertion weakened: every test id kept, every test green."""
 ARGS = ("tests", "-p", "no:randomly")
 SOURCE = ("calc.py",)
 
@@ -120,8 +122,7 @@ def test_an_honest_migration_with_renames_and_a_merge_passes(project: Path, base
 def test_a_weakened_assertion_fails_and_names_the_surviving_mutant(
     project: Path, baseline: Strength
 ) -> None:
-    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
-    (project / "tests" / "test_calc.py").write_text(weak)
+    (project / "tests" / "test_calc.py").write_text(WEAKENED)
     result = compare(baseline, strength(project, baseline), Layout.of(project))
     assert not result.passed and not result.inconclusive
     survivors = [p for p in result.problems if p.startswith("mutant survives: calc.py line 2")]
@@ -163,18 +164,23 @@ def test_changed_source_fails_when_frozen(project: Path, baseline: Strength) -> 
     assert "calc.py: the code under test changed (source_frozen)" in result.problems
 
 
-def test_a_suite_that_detects_mutant_runs_gains_nothing(project: Path, baseline: Strength) -> None:
+def detector(read: str) -> str:
+    """A conftest that fails every test once the hash of ``read`` (an expression over
+    ``source``, the code under test) differs from the original's: it detects mutant runs."""
     digest = hashlib.sha256(CALC.encode()).hexdigest()
-    (project / "tests" / "conftest.py").write_text(
+    return (
         "import hashlib, pathlib, pytest\n\n"
         "@pytest.fixture(autouse=True)\n"
         "def watch():\n"
         "    source = pathlib.Path(__file__).parent.parent / 'calc.py'\n"
-        f"    if hashlib.sha256(source.read_bytes()).hexdigest() != {digest!r}:\n"
+        f"    if hashlib.sha256({read}).hexdigest() != {digest!r}:\n"
         "        pytest.fail('changed')\n"
     )
-    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
-    (project / "tests" / "test_calc.py").write_text(weak)
+
+
+def test_a_suite_that_detects_mutant_runs_gains_nothing(project: Path, baseline: Strength) -> None:
+    (project / "tests" / "conftest.py").write_text(detector("source.read_bytes()"))
+    (project / "tests" / "test_calc.py").write_text(WEAKENED)
     result = compare(baseline, strength(project, baseline), Layout.of(project))
     assert not result.passed
     assert any("detects mutant runs" in p for p in result.problems), result.problems
@@ -236,8 +242,7 @@ def test_a_test_that_forges_verdicts_on_every_reachable_descriptor_gains_nothing
     """Mutant runs fork from a worker inside the sandbox; the test tries to write a "killed"
     reply to every descriptor it can open. The surviving mutant still survives."""
     (project / "tests" / "conftest.py").write_text(FORGER)
-    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
-    (project / "tests" / "test_calc.py").write_text(weak)
+    (project / "tests" / "test_calc.py").write_text(WEAKENED)
     after = strength(project, baseline)
     assert not [i for i, v in after.verdicts.items() if "forged" in v.tests]
     result = compare(baseline, after, Layout.of(project))
@@ -265,18 +270,9 @@ def test_a_suite_that_checks_only_the_original_bytes_still_meets_the_controls(
 ) -> None:
     """Controls are inserted at a random statement, not appended: a detector hashing the
     original's length of bytes (blind to anything appended) still fails on them."""
-    digest = hashlib.sha256(CALC.encode()).hexdigest()
-    (project / "tests" / "conftest.py").write_text(
-        "import hashlib, pathlib, pytest\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def watch():\n"
-        "    source = pathlib.Path(__file__).parent.parent / 'calc.py'\n"
-        f"    head = source.read_bytes()[:{len(CALC.encode())}]\n"
-        f"    if hashlib.sha256(head).hexdigest() != {digest!r}:\n"
-        "        pytest.fail('changed')\n"
-    )
-    weak = MIGRATED.replace("assert add(2, 3) == 5", "assert add(2, 3) is not None")
-    (project / "tests" / "test_calc.py").write_text(weak)
+    head = f"source.read_bytes()[:{len(CALC.encode())}]"
+    (project / "tests" / "conftest.py").write_text(detector(head))
+    (project / "tests" / "test_calc.py").write_text(WEAKENED)
     result = compare(baseline, strength(project, baseline), Layout.of(project))
     assert not result.passed
     controls = [p for p in result.problems if "detects mutant runs" in p]
