@@ -32,7 +32,7 @@ exit codes:
 """
 
 
-def _location_options() -> argparse.ArgumentParser:
+def _location_options(project: str = "the current directory") -> argparse.ArgumentParser:
     # SUPPRESS as default lets the options appear before or after the subcommand
     # without the subparser's default overwriting a value given before it.
     parent = argparse.ArgumentParser(add_help=False)
@@ -41,7 +41,7 @@ def _location_options() -> argparse.ArgumentParser:
         "--project-dir",
         type=Path,
         default=argparse.SUPPRESS,
-        help="the project the agent works on (default: the current directory)",
+        help=f"the project the agent works on (default: {project})",
     )
     group.add_argument(
         "--harness-dir",
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "demo",
-        parents=[location],
+        parents=[_location_options("a new temporary directory")],
         help="run a whole project offline on a scripted model (no credentials, no network)",
         description=(
             "Create a demo project (in a new temporary directory, or an empty --project-dir) "

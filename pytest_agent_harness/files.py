@@ -60,7 +60,7 @@ def read_text(path: Path) -> str:
     return read_bytes(path).decode("utf-8")
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves the old or the new content.
 
     The rename replaces a link planted at ``path`` rather than writing through it.
@@ -69,8 +69,8 @@ def write_atomic(path: Path, text: str) -> None:
     _check_folder(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -147,6 +147,11 @@ class Layout:
 
     @property
     def git_dir(self) -> Path:
+        """The repository's ``.git``: the project's, or that of the nearest folder above it that
+        has one (a project inside a larger repository); the project's own before there is one."""
+        for folder in (self.project_dir, *self.project_dir.parents):
+            if os.path.lexists(folder / ".git"):
+                return folder / ".git"
         return self.project_dir / ".git"
 
     def protected(self, *extra: Path) -> tuple[Path, ...]:

@@ -3,8 +3,10 @@
 It is loaded into every pytest run of everyone who installs the package, so it imports nothing
 heavy and does nothing unless ``--agent-harness`` is given. With the flag, the paths, ``-k``
 and ``-m`` given become the selection the ``pytest`` tracker checks: ``pytest --agent-harness
-tests/legacy`` means "work until tests/legacy passes". The pytest runs the harness makes never
-start the harness again.
+tests/legacy`` means "work until tests/legacy passes" (paths given replace the paths in
+``tracking.pytest_args``). pytest's informational options (``--collect-only``, ``--fixtures``,
+``--markers``, ``--version``, ``--help``) do what they do without the flag. The pytest runs the
+harness makes never start the harness again.
 """
 
 from __future__ import annotations
@@ -63,9 +65,16 @@ def selection(config: pytest.Config) -> list[str]:
     return args
 
 
+INFORMATIONAL = ("help", "version", "collectonly", "showfixtures", "show_fixtures_per_test",
+                 "markers", "setuponly", "setupplan")  # fmt: skip
+"""pytest's options that show something instead of running tests: with them, pytest does that."""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    if not config.getoption("agent_harness") or config.getoption("help"):
+    if not config.getoption("agent_harness"):
+        return None
+    if any(config.getoption(name, default=False) for name in INFORMATIONAL):
         return None
     if config.pluginmanager.has_plugin(OBSERVER):
         return None  # a pytest run the harness itself started: just run the tests

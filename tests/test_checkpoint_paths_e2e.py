@@ -121,3 +121,46 @@ def test_plain_rm_mv_and_a_directory_rename_are_committed(
         "R100\tpkg/one.py\tlib/one.py",
         "R100\tpkg/two.py\tlib/two.py",
     ], changes
+
+
+def test_work_a_failed_checkpoint_left_is_committed_by_the_next(
+    make_project, scripted_model, tmp_path: Path
+) -> None:
+    project = make_project({"security": {"bash": {"allowed_commands": ["rm"]}}})
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\ntest ! -e BLOCK || { echo 'BLOCK is here' >&2; exit 1; }\n")
+    hook.chmod(0o755)
+    features = project / "feature_list.json"
+
+    def write(name: str, content: str = "x\n") -> dict:
+        return tool_use("Write", {"file_path": str(project / name), "content": content})
+
+    model = scripted_model(
+        [
+            Turn(write("first.py"), write("BLOCK")),  # the user's hook refuses this checkpoint
+            Turn(text("Session 1 done.")),
+            Turn(tool_use("Bash", {"command": "rm BLOCK"}), write("second.py"),
+                 write("feature_list.json", passing_checklist(project))),
+            Turn(text("Session 2 done.")),
+        ]
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkpoint commit failed (BLOCK is here); the work is kept" in done.stdout, done.stdout
+    assert features.exists()
+    # Session 1's file, which its own checkpoint could not commit, is in session 2's.
+    committed = git(project, "show", "--name-only", "--format=%s", "HEAD").split("\n")
+    assert committed[0].startswith("agent-harness: session 2"), done.stdout
+    assert sorted(c for c in committed[1:] if c) == [
+        "feature_list.json", "first.py", "second.py"
+    ], committed  # fmt: skip
+    assert git(project, "status", "--porcelain") == ""

@@ -184,8 +184,62 @@ def test_verify_names_code_runners_and_the_sandbox_state(
     capsys.readouterr()
     _verify(tmp_path, monkeypatch, ANTHROPIC_API_KEY="sk-ant-api03-" + "k" * 90)
     out = capsys.readouterr().out
-    assert "WARN  bash allowlist: env, git, nice, nohup, pytest, python3, timeout can run" in out
+    # The wrappers the policy checks through (env, nice, nohup, timeout) are not named.
+    assert "WARN  bash allowlist: git, pytest, python3 can run arbitrary code" in out
     assert "sandbox:" in out
+
+
+def test_verify_takes_a_gateways_credential_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "https://llm-gateway.example.corp/anthropic")
+    _verify(tmp_path, monkeypatch, ANTHROPIC_AUTH_TOKEN="gw-123")
+    out = capsys.readouterr().out
+    assert "PASS  credentials: ANTHROPIC_AUTH_TOKEN is set for llm-gateway.example.corp " in out
+    assert "gw-123" not in out
+    monkeypatch.delenv("ANTHROPIC_BASE_URL")
+    _verify(tmp_path, monkeypatch, ANTHROPIC_API_KEY="sk-short")
+    assert "FAIL  credentials: ANTHROPIC_API_KEY is malformed" in capsys.readouterr().out
+
+
+def test_verify_warns_on_the_placeholder_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=GOOD_TOKEN)
+    spec = tmp_path / ".agent-harness" / "prompts" / "app_spec.txt"
+    assert f"WARN  spec: {spec} is still the placeholder `init` wrote" in capsys.readouterr().out
+    spec.write_text("A command-line word counter in Python.\n")
+    _verify(tmp_path, monkeypatch, CLAUDE_CODE_OAUTH_TOKEN=GOOD_TOKEN)
+    assert "spec:" not in capsys.readouterr().out
+
+
+def test_verify_live_offline_answers_at_once_and_skips_after_bad_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    assert main(["init", "--project-dir", str(tmp_path)]) == 0
+    with socket.socket() as probe:  # a port nothing listens on: the API is unreachable
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{port}")
+    capsys.readouterr()
+    for key in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "k" * 90)
+    assert main(["verify", "--live", "--project-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL  live API: cannot reach 127.0.0.1:{port}: Connection refused" in out
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    assert main(["verify", "--live", "--project-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "SKIP  live API: the credentials check failed" in out
+    assert out.rstrip().endswith("1 skipped")
 
 
 def test_verify_warns_when_no_cost_cap_is_set(

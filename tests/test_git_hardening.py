@@ -19,7 +19,7 @@ import pytest
 
 from pytest_agent_harness import gitops
 from pytest_agent_harness.errors import GitStateError
-from pytest_agent_harness.gitops import hardening
+from pytest_agent_harness.gitops import hardening, repository
 from pytest_agent_harness.security.git import check_git
 
 SECRET = "sk-ant-test-secret-value"
@@ -161,7 +161,7 @@ def test_pager_editor_and_credential_helper_are_inert(repo: Path) -> None:
     git(repo, "config", "core.pager", plant(repo))
     git(repo, "config", "core.editor", plant(repo))
     git(repo, "config", "credential.helper", f"!{plant(repo)}")
-    with gitops._repo(repo) as handle:
+    with repository.open_repo(repo) as handle:
         assert handle.git.var("GIT_PAGER") == "cat"
         assert handle.git.var("GIT_EDITOR") == "true"
         assert "pwned" in handle.git.config("--get-all", "credential.helper")
@@ -273,8 +273,8 @@ def test_a_nested_repository_made_during_the_run_is_never_added(
     assert gitops.commit_paths(repo, ["sub"], "asked outright").commit is None
     assert git(repo, "ls-files", "-s", "sub") == ""  # the user's index is untouched
     # Without the gitlink filter, the first checkpoint adds it and the next enters it.
-    monkeypatch.setattr(gitops, "_drop_new_gitlinks", lambda repo, env: [])
-    monkeypatch.setattr(gitops, "_without_nested_repositories", lambda repo, root, paths: paths)
+    monkeypatch.setattr(repository, "drop_new_gitlinks", lambda repo, env: [])
+    monkeypatch.setattr(gitops, "without_nested_repositories", lambda repo, root, paths: paths)
     assert nested_attack(repo, guard, "sub2", 3).paths == ("sub2",)
     assert marker(repo).exists()
 
@@ -293,13 +293,13 @@ def test_a_gitlink_the_agent_staged_is_neither_entered_nor_committed(
     assert not marker(repo).exists()
     assert git(repo, "ls-tree", "HEAD", "sub") == ""
     # Taking staged gitlinks out of the throwaway index before `add -A` is what keeps it out.
-    real, calls = gitops._drop_new_gitlinks, []
+    real, calls = repository.drop_new_gitlinks, []
 
     def only_after_add(handle: object, env: dict[str, str]) -> list[str]:
         calls.append(env)
         return real(handle, env) if len(calls) % 2 == 0 else []  # type: ignore[arg-type]
 
-    monkeypatch.setattr(gitops, "_drop_new_gitlinks", only_after_add)
+    monkeypatch.setattr(repository, "drop_new_gitlinks", only_after_add)
     staged_nested_repository("sub2", 2)
     assert marker(repo).exists()
 

@@ -134,7 +134,7 @@ def test_the_sdk_adapter_is_where_the_sdk_loads() -> None:
 
 HEAVY_HOMES = {
     "claude_agent_sdk": {"pytest_agent_harness.agent.sdk"},
-    "git": {"pytest_agent_harness.gitops"},
+    "git": {"pytest_agent_harness.gitops.repository"},
     "junitparser": {"pytest_agent_harness.trackers.junit"},
     "tree_sitter": {"pytest_agent_harness.security.bash"},
     "tree_sitter_bash": {"pytest_agent_harness.security.bash"},

@@ -60,6 +60,38 @@ def test_help_still_shows_help_with_the_flag(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*--agent-harness*"])
 
 
+@pytest.mark.parametrize(
+    ("option", "shown"),
+    [("--collect-only", "*<Function test_add>*"), ("--fixtures", "*tmp_path*"),
+     ("--markers", "*@pytest.mark.skip*"), ("--fixtures-per-test", "*collected 1 item*")],
+)  # fmt: skip
+def test_informational_options_do_what_pytest_does(
+    pytester: pytest.Pytester, option: str, shown: str
+) -> None:
+    project = harness_project(pytester)  # addopts holds --agent-harness
+    result = pytester.runpytest(option, "tests")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines([shown])
+    assert not (project / ".agent-harness" / "session.json").exists()  # no run started
+
+
+def test_command_line_paths_replace_the_configured_ones() -> None:
+    from types import SimpleNamespace
+
+    from pytest_agent_harness.trackers.builtin import suite_args
+
+    def args(configured: list[str], selection: list[str]) -> tuple[str, ...]:
+        tracking = SimpleNamespace(pytest_args=tuple(configured))
+        config = SimpleNamespace(tracking=tracking, pytest_selection=tuple(selection))
+        return suite_args(config)  # type: ignore[arg-type]
+
+    configured = ["-q", "tests", "-p", "no:cacheprovider", "--deselect", "tests/t.py::x", "lib"]
+    assert args(configured, ["tests/legacy", "-k", "w"]) == (
+        "-q", "-p", "no:cacheprovider", "--deselect", "tests/t.py::x", "tests/legacy", "-k", "w"
+    )  # fmt: skip
+    assert args(configured, ["-k", "w"]) == (*configured, "-k", "w")  # nothing to replace
+
+
 def test_without_a_config_it_explains_init(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--agent-harness")
     assert result.ret == 4
@@ -71,7 +103,10 @@ def test_without_a_config_it_explains_init(pytester: pytest.Pytester) -> None:
 def test_the_flag_runs_the_harness_on_the_selection(
     pytester: pytest.Pytester, scripted_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = harness_project(pytester)
+    # The config names both folders: the paths given on the command line replace them.
+    project = harness_project(
+        pytester, tracking={"type": "pytest", "pytest_args": ["legacy", "tests"]}
+    )
     calc = str(project / "calc.py")
     fix = tool_use("Edit", {"file_path": calc, "old_string": "a - b", "new_string": "a + b"})
     model = scripted_model(

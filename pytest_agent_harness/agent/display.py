@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import TextIO
 
 from .session import SessionEvent, SessionOutcome
@@ -59,11 +60,14 @@ class Display:
             self.line(f"    x denied {event.tool}: {_cut(event.text, 240)}")
         elif event.kind == "retry":
             data = event.data
+            if data.get("resets_at"):
+                reset = time.strftime("%H:%M:%S", time.localtime(float(data["resets_at"])))
+                self.line(f"  rate limited: the limit resets at {reset}")
+                return
             delay = (data.get("retry_delay_ms") or 0) / 1000
-            self.line(
-                f"  API error {data.get('error_status') or '?'}; "
-                f"CLI retry {data.get('attempt')} in {delay:.1f}s"
-            )
+            status = data.get("error_status")
+            what = f"API error {status}" if status else "API not reached (connection error)"
+            self.line(f"  {what}; CLI retry {data.get('attempt')} in {delay:.1f}s")
 
     def session_summary(self, outcome: SessionOutcome, outcome_class: str, progress: str) -> None:
         seconds = outcome.duration_ms / 1000

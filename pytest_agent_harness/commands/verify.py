@@ -7,22 +7,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
-from ..envvars import API_KEY, OAUTH_TOKEN
-from ..errors import ConfigError, ExitCode
+from ..envvars import API_KEY, AUTH_TOKEN, OAUTH_TOKEN
+from ..errors import ConfigError, ExitCode, GitStateError
 from ..layout import Layout
+from ..run.network import DEFAULT_API
 
 if TYPE_CHECKING:
     from ..config import Config
 
-Level = Literal["PASS", "WARN", "FAIL"]
+Level = Literal["PASS", "WARN", "FAIL", "SKIP"]
 MIN_TOKEN_LENGTH = 40
 
 
@@ -35,30 +36,39 @@ class Check:
 
 def run_checks(
     layout: Layout, *, live: bool = False, environ: Mapping[str, str] | None = None
-) -> list[Check]:
+) -> Iterator[Check]:
+    """Each check as soon as it is done, so a slow one (``--live``) shows what came before."""
     env = os.environ if environ is None else environ
-    checks = [check_python(), *check_sdk(), check_credentials(env)]
+    yield check_python()
+    yield from check_sdk()
+    credentials = check_credentials(env)
+    yield credentials
     config, config_checks = check_config(layout)
-    checks += config_checks
+    yield from config_checks
     if config is not None:
-        checks += check_mcp_commands(config)
-        checks.append(check_allowlist(config))
-        checks.append(check_sandbox(config))
-        checks.append(check_evidence(config))
-        checks.append(check_budget(config))
-    checks.append(check_git(layout.project_dir))
+        yield from check_mcp_commands(config)
+        yield check_allowlist(config)
+        yield check_sandbox(config)
+        yield check_evidence(config)
+        yield check_budget(config)
+        yield from check_init_files(config)
+    yield check_git(layout.project_dir)
     if live and config is not None:
-        checks.append(check_live(config))
-    return checks
+        if credentials.level == "FAIL":
+            yield Check(level="SKIP", name="live API", message="the credentials check failed")
+        else:
+            yield check_live(config, env)
 
 
-def print_checks(checks: list[Check]) -> int:
+def print_checks(checks: Iterable[Check]) -> int:
+    counts = dict.fromkeys(("FAIL", "WARN", "PASS", "SKIP"), 0)
     for check in checks:
-        print(f"{check.level:4}  {check.name}: {check.message}")
-    failed = sum(1 for c in checks if c.level == "FAIL")
-    warned = sum(1 for c in checks if c.level == "WARN")
-    print(f"\n{failed} failed, {warned} warning(s), {len(checks) - failed - warned} passed")
-    return int(ExitCode.INCOMPLETE) if failed else int(ExitCode.COMPLETE)
+        print(f"{check.level:4}  {check.name}: {check.message}", flush=True)
+        counts[check.level] += 1
+    skipped = f", {counts['SKIP']} skipped" if counts["SKIP"] else ""
+    passed = f"{counts['PASS']} passed{skipped}"
+    print(f"\n{counts['FAIL']} failed, {counts['WARN']} warning(s), {passed}")
+    return int(ExitCode.INCOMPLETE) if counts["FAIL"] else int(ExitCode.COMPLETE)
 
 
 def check_python() -> Check:
@@ -99,35 +109,46 @@ def check_sdk() -> list[Check]:
 CREDENTIALS = (
     (OAUTH_TOKEN, "; create a new one with `claude setup-token`"),
     (API_KEY, ""),
+    (AUTH_TOKEN, ""),
 )
 
 
 def check_credentials(env: Mapping[str, str]) -> Check:
-    """Judge the credentials by shape; the value itself is never shown."""
+    """Judge the credentials by shape; the value itself is never shown. Behind a gateway or a
+    local endpoint (``ANTHROPIC_BASE_URL``) a credential has whatever shape that endpoint uses."""
+    gateway = _gateway(env)
     for variable, fix in CREDENTIALS:  # the CLI prefers the OAuth token when both are set
         secret = env.get(variable)
         if secret is None:
             continue
-        problem = _malformed(secret)
+        problem = _malformed(secret, shape=not gateway)
         if problem:
             message = f"{variable} is malformed ({problem}){fix}"
             return Check(level="FAIL", name="credentials", message=message)
-        return Check(level="PASS", name="credentials", message=f"{variable} is set (value hidden)")
+        where = f" for {gateway} (ANTHROPIC_BASE_URL)" if gateway else ""
+        message = f"{variable} is set{where} (value hidden)"
+        return Check(level="PASS", name="credentials", message=message)
     return Check(
         level="FAIL",
         name="credentials",
-        message=f"neither {API_KEY} nor {OAUTH_TOKEN} is set; export one of them",
+        message=f"neither {API_KEY}, {AUTH_TOKEN} nor {OAUTH_TOKEN} is set; export one of them",
     )
 
 
-def _malformed(secret: str) -> str:
+def _gateway(env: Mapping[str, str]) -> str:
+    """The host of an endpoint other than Anthropic's own API, if one is set."""
+    host = urlsplit(env.get("ANTHROPIC_BASE_URL") or DEFAULT_API).hostname or ""
+    return "" if host == urlsplit(DEFAULT_API).hostname else host
+
+
+def _malformed(secret: str, *, shape: bool = True) -> str:
     if not secret.strip():
         return "empty"
     if any(ch.isspace() for ch in secret.strip()):
         return "contains whitespace; it was probably pasted across lines"
     if secret != secret.strip():
         return "has leading or trailing whitespace"
-    if len(secret) < MIN_TOKEN_LENGTH:
+    if shape and len(secret) < MIN_TOKEN_LENGTH:
         return f"only {len(secret)} characters long; it looks truncated"
     return ""
 
@@ -217,6 +238,30 @@ def check_budget(config: Config) -> Check:
     return Check(level="PASS", name="budget", message=", ".join(limits))
 
 
+def check_init_files(config: Config) -> list[Check]:
+    """An init file still holding the placeholder ``init`` wrote gives the agent nothing to go
+    on: the first run would turn a placeholder into a feature list."""
+    from ..files import read_bytes
+    from .init import APP_SPEC
+
+    checks = []
+    for init_file in config.init_files:
+        try:
+            untouched = read_bytes(init_file.source).decode("utf-8", "replace") == APP_SPEC
+        except OSError:
+            continue  # the config check has said what is wrong with it
+        if untouched:
+            checks.append(
+                Check(
+                    level="WARN",
+                    name="spec",
+                    message=f"{init_file.source} is still the placeholder `init` wrote; "
+                    "describe what to build there before the first run",
+                )
+            )
+    return checks
+
+
 def check_sandbox(config: Config) -> Check:
     if not config.security.sandbox.enabled:
         return Check(level="WARN", name="sandbox", message="disabled (security.sandbox.enabled)")
@@ -240,29 +285,37 @@ def check_sandbox(config: Config) -> Check:
 
 
 def check_git(project_dir: Path) -> Check:
-    git = shutil.which("git")
-    if git is None:
+    """The repository a run will commit to, found as the run finds it (``gitops.located``)."""
+    if shutil.which("git") is None:
         return Check(level="FAIL", name="git", message="git is not on PATH; install git")
-    inside = subprocess.run(
-        [git, "-C", str(project_dir), "rev-parse", "--is-inside-work-tree"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        return Check(
-            level="WARN",
-            name="git",
-            message=f"{project_dir} is not a git repository; `git init` it to keep the work",
-        )
+    from .. import gitops
+
+    try:
+        where = gitops.located(project_dir)
+    except GitStateError as exc:
+        return Check(level="FAIL", name="git", message=str(exc))
+    if where is None or where.ignored:
+        why = "is not in a git repository"
+        if where is not None:
+            why = f"is ignored by the repository at {where.top}"
+        message = f"{project_dir} {why}; the run will initialise one there"
+        return Check(level="WARN", name="git", message=message)
+    if where.prefix:
+        message = f"{project_dir} is the folder {where.prefix} of the git repository at {where.top}"
+        return Check(level="PASS", name="git", message=message)
     return Check(level="PASS", name="git", message=f"{project_dir} is a git work tree")
 
 
-def check_live(config: Config) -> Check:
-    """One short real session: proves credentials, network and model together."""
+def check_live(config: Config, env: Mapping[str, str]) -> Check:
+    """One short real session: proves credentials, network and model together. The endpoint is
+    probed first, so an offline machine gets its answer at once, and the CLI does not retry."""
     from ..agent.sdk import run_session
     from ..agent.session import SessionSpec
+    from ..run.network import unreachable
 
+    why = unreachable(env)
+    if why:
+        return Check(level="FAIL", name="live API", message=f"{why}; check the network or proxy")
     with tempfile.TemporaryDirectory(prefix="agent-harness-live-") as tmp:
         spec = SessionSpec(
             prompt="Reply with the single word OK.",
@@ -271,10 +324,16 @@ def check_live(config: Config) -> Check:
             model=config.model,
             tools=(),
             max_turns=1,
+            env={"CLAUDE_CODE_MAX_RETRIES": "0", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"},
         )
         outcome = run_session(spec, lambda event: None)
     if outcome.is_error:
-        detail = outcome.api_error_status or outcome.assistant_error or outcome.exception
+        from ..run.recovery import OutcomeClass, classify, describe_error
+
+        cls = classify(outcome)
+        detail = describe_error(outcome, cls)
+        if cls is OutcomeClass.AUTH:
+            detail += "; the credentials were refused"
         return Check(level="FAIL", name="live API", message=f"round trip failed: {detail}")
     return Check(
         level="PASS",

@@ -273,6 +273,12 @@ class ErrorRecoveryConfig:
     max_rate_limit_waits: int = key(
         10, "int", check=at_least(1), help="Rate-limited sessions in a row before the run stops."
     )
+    network_wait_seconds: float = key(
+        15.0,
+        "number",
+        check=at_least(0),
+        help="How long to wait for an unreachable API to come back before the run stops.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -77,9 +77,12 @@ class RunState:
     consecutive_errors: int = 0
     consecutive_rate_limits: int = 0
     last_error: str = ""
-    init_files_copied: bool = False
+    init_files: dict[str, str] = field(default_factory=dict)
+    """Each init file's destination and the hash of what the harness last wrote there."""
     sessions_without_progress: int = 0
     best_passing: int = 0
+    uncommitted: list[str] = field(default_factory=list)
+    """Paths a failed checkpoint left in the tree, for the next checkpoint to commit."""
     totals: Totals = field(default_factory=Totals)
 
     def to_json(self) -> dict[str, Any]:
@@ -97,10 +100,11 @@ class RunState:
             completed_phases=[str(p) for p in _typed(data, "completed_phases", list)],
             consecutive_errors=_typed(data, "consecutive_errors", int),
             last_error=_typed(data, "last_error", str),
-            init_files_copied=_typed(data, "init_files_copied", bool),
+            init_files={str(k): str(v) for k, v in _optional(data, "init_files", dict).items()},
             consecutive_rate_limits=int(data.get("consecutive_rate_limits", 0)),
             sessions_without_progress=int(data.get("sessions_without_progress", 0)),
             best_passing=int(data.get("best_passing", 0)),
+            uncommitted=[str(p) for p in _optional(data, "uncommitted", list)],
             totals=Totals(
                 cost_usd=float(totals.get("cost_usd", 0.0)),
                 input_tokens=int(totals.get("input_tokens", 0)),
@@ -117,6 +121,11 @@ def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"'{key}' should be {kind.__name__}, found {value!r}")
     return value
+
+
+def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
+    """A key older state files lack: its kind's empty value when absent."""
+    return _typed({key: kind(), **data}, key, kind)
 
 
 class StateStore:
@@ -202,7 +211,6 @@ class StateStore:
                 phase = entry.get("phase", "")
                 if phase and phase not in state.completed_phases:
                     state.completed_phases.append(phase)
-        state.init_files_copied = state.session > 0
         return state
 
 

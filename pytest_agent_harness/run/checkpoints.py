@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from ..gitops import GitGuard
     from ..layout import Layout
     from ..trackers.base import Progress
-    from .books import StateStore
+    from .books import RunState, StateStore
 
 
 class Checkpoints:
@@ -53,15 +52,6 @@ class Checkpoints:
         self.guard.check()  # a filter planted since the last run stops it here
         self._warnings()
 
-    def copy_init_files(self) -> None:
-        for init_file in self.config.init_files:
-            dest = self.layout.project_dir / init_file.dest
-            if dest.exists():
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(init_file.source, dest)
-            self.display.line(f"Copied {init_file.source.name} to {init_file.dest}")
-
     def snapshot(self, session: int) -> str:
         """Record the whole working tree before the agent touches it."""
         from .. import gitops
@@ -75,19 +65,20 @@ class Checkpoints:
     def commit_session(
         self,
         snapshot: str,
-        session: int,
+        state: RunState,
         phase: str,
         progress: Progress,
         written: frozenset[str] = frozenset(),
     ) -> str | None:
         """Commit what the session changed since its snapshot (``gitops.checkpoint``: files
-        untracked before it only when its file tools wrote them, ``written``)."""
+        untracked before it only when its file tools wrote them, ``written``), and what an
+        earlier checkpoint that failed left (``state.uncommitted``, kept until one succeeds)."""
         if not self.config.git.commit:
             return None
         from .. import gitops
 
         message = (
-            f"agent-harness: session {session} ({phase}): "
+            f"agent-harness: session {state.session} ({phase}): "
             f"{progress.passing}/{progress.total} passing"
         )
         result = gitops.checkpoint(
@@ -97,10 +88,15 @@ class Checkpoints:
             self.config.git.author,
             guard=self.guard,
             written=written,
+            pending=frozenset(state.uncommitted),
         )
         self._warnings()
+        state.uncommitted = sorted(result.paths) if result.error else []
         if result.error:
-            self.display.warn(f"checkpoint commit failed ({result.error}); the work is kept")
+            self.display.warn(
+                f"checkpoint commit failed ({result.error}); the work is kept in the tree "
+                "and the next checkpoint commits it"
+            )
         elif result.commit:
             self.display.line(f"Committed {result.commit[:10]}: {_listed(result.paths)}")
         if result.left_out:

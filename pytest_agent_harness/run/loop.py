@@ -8,6 +8,7 @@ moment resumes at the next session number.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -24,11 +25,13 @@ from ..trackers.base import Progress, measure_before_first_session
 from .audit import ProtectedFiles
 from .books import RunState, SessionRecord, StateStore, run_lock
 from .checkpoints import Checkpoints, written_path
+from .init_files import sync_init_files
 from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
-from .recovery import FATAL_ADVICE, OutcomeClass, backoff_seconds, classify
+from .recovery import FATAL_ADVICE, OutcomeClass, classify
 from .report import RunResult, final_summary
 from .signals import as_interrupts
+from .waits import Waits
 
 if TYPE_CHECKING:
     from ..config import Config, Phase
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
 
 SessionFn = Callable[[SessionSpec, EventSink], SessionOutcome]
 
-WAIT_REPORT_SECONDS = 30.0
+CLI_LEFTOVERS = (".claude/.cc-writes", ".claude")
+"""Folders the CLI's sandbox makes in the project; removed after a session when left empty."""
 CLI_SANDBOX_PIN = ".claude-sandbox-noreplace"
 """A file the CLI's sandbox itself keeps in ``.git/info`` (not the agent's doing)."""
 
@@ -58,7 +62,7 @@ class Runner:
         self.config = config
         self.display = display or Display()
         self.session_fn = session_fn
-        self.sleep = sleep
+        self.waits = Waits(config, self.display, sleep)
         self.extra_env = dict(extra_env or {})
         if plugins is None:
             from ..plugins import load_plugins
@@ -99,6 +103,18 @@ class Runner:
             final_summary(self.display, state, result, self.config.post_run_instructions)
             return result
 
+    def _sync_init_files(self, state: RunState) -> None:
+        before = dict(state.init_files)
+        sync_init_files(
+            self.config.init_files,
+            self.config.layout,
+            state.init_files,
+            self.display.line,
+            self.display.warn,
+        )
+        if state.init_files != before:
+            self.store.save(state)
+
     def _check_sandbox(self) -> str:
         """Fail closed when the sandbox is required and cannot run; say loudly when it is off."""
         sandbox = self.config.security.sandbox
@@ -125,10 +141,8 @@ class Runner:
 
     def _loop(self, state: RunState) -> RunResult:
         config = self.config
-        if not state.init_files_copied:
-            self.git.copy_init_files()
-            state.init_files_copied = True
-            self.store.save(state)
+        state.consecutive_errors = state.consecutive_rate_limits = 0  # counted per invocation
+        self._sync_init_files(state)
         self.git.recover_cut_off(state.session, self.store)
         # The baseline is taken here, before any session, and never after one.
         first = state.session == 0
@@ -149,6 +163,7 @@ class Runner:
             phase = select_phase(config.phases, state.completed_phases, config.project_dir)
             assert phase is not None  # _before_session stops when no phase is eligible
             iterations += 1
+            self._sync_init_files(state)  # an edit to the spec reaches the next session
             state.session += 1
             self.store.save(state)  # a kill from here on resumes at the next number
             outcome, cls, progress = self._run_one(state, phase, progress)
@@ -160,19 +175,7 @@ class Runner:
             if stop is not None:
                 return stop
             last = config.max_iterations is not None and iterations >= config.max_iterations
-            if cls is OutcomeClass.RATE_LIMIT:
-                self._wait(self._rate_limit_wait(state, outcome), "Rate limited: retrying")
-            elif not cls.succeeded:
-                recovery = config.error_recovery
-                delay = backoff_seconds(
-                    state.consecutive_errors,
-                    recovery.initial_backoff_seconds,
-                    recovery.backoff_multiplier,
-                    recovery.max_backoff_seconds,
-                )
-                self._wait(delay, f"Error {state.consecutive_errors} in a row: retrying")
-            elif not last:
-                self._wait(config.auto_continue_delay, "Next session")
+            self.waits.between_sessions(state, outcome, cls, last=last)
 
     def _run_one(
         self, state: RunState, phase: Phase, before: Progress
@@ -181,6 +184,9 @@ class Runner:
         snapshot = self.git.snapshot(state.session)
         audit = self._audit(state.session)
         outcome, cls = self._session(state, phase.name, phase.prompt, before)
+        for leftover in CLI_LEFTOVERS:  # folders the sandboxed CLI makes and leaves empty
+            with contextlib.suppress(OSError):
+                (self.config.project_dir / leftover).rmdir()
         tampered = self._tampered(audit)
         progress = self.progress = self.tracker.evaluate()
         if tampered:
@@ -188,7 +194,7 @@ class Runner:
             self.display.warn(warning + " (restored)")
             progress = replace(progress, warnings=(*progress.warnings, warning))
         commit = self.git.commit_session(
-            snapshot, state.session, phase.name, progress, frozenset(self.written)
+            snapshot, state, phase.name, progress, frozenset(self.written)
         )
         done = SessionRecord(
             phase=phase.name,
@@ -278,6 +284,14 @@ class Runner:
             return stop(ExitCode.COMPLETE, "complete")
         if cls.fatal:
             return stop(ExitCode.AGENT_FAILURE, f"{state.last_error}\n{FATAL_ADVICE[cls]}")
+        if cls is OutcomeClass.NETWORK:
+            why = self.waits.for_network()
+            if why:
+                return stop(
+                    ExitCode.AGENT_FAILURE,
+                    f"network: {why} (error_recovery.network_wait_seconds waited); check the "
+                    f"connection or HTTPS_PROXY, then run again. Last error: {state.last_error}",
+                )
         if cls is OutcomeClass.BUDGET:
             return stop(
                 ExitCode.BUDGET_EXHAUSTED,
@@ -297,26 +311,6 @@ class Runner:
                 f"(error_recovery.max_rate_limit_waits); try again later",
             )
         return None
-
-    def _rate_limit_wait(self, state: RunState, outcome: SessionOutcome) -> float:
-        """How long the API asked us to wait (retry-after, reset time), else backoff; bounded."""
-        recovery = self.config.error_recovery
-        asked = [
-            (retry.get("retry_delay_ms") or 0) / 1000
-            for retry in outcome.retries
-            if retry.get("error_status") == 429
-        ]
-        wait = asked[-1] if asked else 0.0
-        if outcome.rate_limit_resets_at:
-            wait = max(wait, outcome.rate_limit_resets_at - time.time())
-        if wait <= 0:
-            wait = backoff_seconds(
-                state.consecutive_rate_limits,
-                recovery.initial_backoff_seconds,
-                recovery.backoff_multiplier,
-                recovery.max_backoff_seconds,
-            )
-        return min(wait, recovery.max_rate_limit_wait_seconds)
 
     def _session(
         self, state: RunState, phase: str, phase_prompt: str, progress: Progress
@@ -377,15 +371,3 @@ class Runner:
             sandbox=sandbox if sandbox.enabled else None,
             deny_write=sandbox_deny_write(config),
         )
-
-    def _wait(self, seconds: float, reason: str) -> None:
-        """Sleep, with a line now and then so a long wait in a CI log is visibly alive."""
-        if seconds <= 0:
-            return
-        self.display.countdown(seconds, reason)
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self.sleep(min(left, WAIT_REPORT_SECONDS))
-            left = deadline - time.monotonic()
-            if left > 1:
-                self.display.line(f"  ... {left:.0f}s left")

@@ -8,9 +8,11 @@ API failure arrives as ``subtype="success"`` with ``is_error=True``.
 from __future__ import annotations
 
 import enum
+import re
 
 from ..agent.session import Failure, SessionOutcome
 from ..envvars import API_KEY, OAUTH_TOKEN
+from .network import UNREACHABLE
 
 
 class OutcomeClass(str, enum.Enum):
@@ -20,6 +22,8 @@ class OutcomeClass(str, enum.Enum):
     AUTH = "auth"
     RATE_LIMIT = "rate_limit"
     TRANSIENT = "transient"
+    NETWORK = "network"
+    """The API was never reached (no network, DNS, a proxy): retried briefly, then a stop."""
     INVALID_REQUEST = "invalid_request"
     BUDGET = "budget"
     SETUP = "setup"
@@ -35,6 +39,8 @@ class OutcomeClass(str, enum.Enum):
         return self in (OutcomeClass.AUTH, OutcomeClass.INVALID_REQUEST, OutcomeClass.SETUP)
 
 
+INTERACTIVE_ADVICE = re.compile(r"\s*[·.,;-]*\s*Please run /login\.?", re.IGNORECASE)
+"""The CLI's advice to its interactive user, which a harness run cannot follow."""
 AUTH_STATUSES = frozenset({401, 403})
 INVALID_STATUSES = frozenset({400, 404, 413, 422})
 ASSISTANT_ERRORS = {
@@ -65,6 +71,8 @@ def classify(outcome: SessionOutcome) -> OutcomeClass:
         return OutcomeClass.RATE_LIMIT
     if status in INVALID_STATUSES:
         return OutcomeClass.INVALID_REQUEST
+    if status is None and UNREACHABLE.search(f"{outcome.result_text}\n{outcome.exception or ''}"):
+        return OutcomeClass.NETWORK
     if status is None and outcome.assistant_error in ASSISTANT_ERRORS:
         return ASSISTANT_ERRORS[outcome.assistant_error]
     return OutcomeClass.TRANSIENT
@@ -80,7 +88,8 @@ def describe_error(outcome: SessionOutcome, cls: OutcomeClass) -> str:
     if outcome.exception:
         parts.append(outcome.exception)
     if outcome.result_text and outcome.is_error:
-        parts.append(outcome.result_text.strip().splitlines()[0][:300])
+        first = outcome.result_text.strip().splitlines()[0]
+        parts.append(INTERACTIVE_ADVICE.sub("", first)[:300])
     for error in outcome.errors[:3]:
         parts.append(error[:300])
     if outcome.stderr_tail and outcome.exception:

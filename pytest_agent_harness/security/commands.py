@@ -18,10 +18,12 @@ CODE_RUNNERS = frozenset(
     {"python", "python3", "node", "deno", "bun", "bash", "sh", "zsh", "dash", "ksh", "fish",
      "perl", "ruby", "php", "lua", "find", "xargs", "awk", "gawk", "sed", "make", "npm", "npx",
      "yarn", "pnpm", "pip", "pip3", "uv", "poetry", "cargo", "go", "java", "mvn", "gradle",
-     "docker", "ssh", "curl", "wget", "git", "pytest", "tox", "nox", "env", "timeout", "nice",
-     "nohup", "watch", "parallel", "sudo", "su"}
+     "docker", "ssh", "curl", "wget", "git", "pytest", "tox", "nox", "watch", "parallel",
+     "sudo", "su"}
 )  # fmt: skip
-"""Programs that can run arbitrary code; ``verify`` names them when a project allows them."""
+"""Programs that can run arbitrary code; ``verify`` names them when a project allows them. The
+wrappers the policy checks through (``env``, ``timeout``, ``nice``, ``nohup``, ``stdbuf``,
+``time``: ``wrappers.WRAPPERS``) are not among them: the command they run is checked as such."""
 
 NEVER = frozenset(
     {"eval", "exec", "source", ".", "command", "builtin", "enable", "trap", "alias", "let",

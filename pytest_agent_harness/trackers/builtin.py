@@ -5,7 +5,7 @@ Registering them imports no tracker implementation: each is imported when it is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..markers import hookimpl
@@ -43,7 +43,7 @@ def evidence_source(config: Config, kind: str) -> Callable[[], Evidence]:
         return lambda: junit_evidence(config.project_dir, tracking.junit_paths)
     return lambda: pytest_evidence(
         config.layout,
-        args=(*tracking.pytest_args, *config.pytest_selection),
+        args=suite_args(config),
         command=tracking.pytest_command,
         timeout=tracking.pytest_timeout,
         # Built at each call: an evidence-checked checklist is protected once it exists.
@@ -57,8 +57,38 @@ def strength_gate(config: Config) -> StrengthGate | None:
         return None
     from ..strength.check import StrengthGate
 
-    args = (*config.tracking.pytest_args, *config.pytest_selection)
+    args = suite_args(config)
     return StrengthGate(config.layout, config.strength, args, lambda: pytest_sandbox(config))
+
+
+TAKES_VALUE = frozenset(
+    {"-k", "-m", "-p", "-c", "-o", "-W", "-n", "--deselect", "--ignore", "--ignore-glob",
+     "--rootdir", "--confcutdir", "--basetemp", "--junitxml", "--junit-xml", "--tb", "--cov",
+     "--cov-report", "--durations", "--dist", "--maxfail", "--override-ini", "--log-level",
+     "--import-mode", "--timeout"}
+)  # fmt: skip
+"""pytest options whose value is the next word, so that word is not read as a test path."""
+
+
+def suite_args(config: Config) -> tuple[str, ...]:
+    """``tracking.pytest_args`` with the selection given on the command line (``pytest
+    --agent-harness tests/legacy -k words``) after them; when the selection names test paths,
+    they replace the paths the config names, so the selection narrows the suite."""
+    configured, selection = config.tracking.pytest_args, config.pytest_selection
+    if not _paths(selection):
+        return (*configured, *selection)
+    drop = _paths(configured)
+    return (*(arg for i, arg in enumerate(configured) if i not in drop), *selection)
+
+
+def _paths(args: Sequence[str]) -> set[int]:
+    """Where ``args`` name test paths: words that are neither options nor an option's value."""
+    found, value_next = set(), False
+    for index, arg in enumerate(args):
+        if not value_next and not arg.startswith("-"):
+            found.add(index)
+        value_next = arg in TAKES_VALUE
+    return found
 
 
 def pytest_sandbox(config: Config) -> PytestSandbox | None:

@@ -99,16 +99,18 @@ class ChecklistTracker:
         data[:] = [current.get(fingerprint(entry, field), entry) for entry in baseline.items]
         if not readonly:
             write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        # In a run the words go to the agent, which the restore answers; a read-only look
+        # (``status``) restores nothing and tells the person what the next run will do.
+        done = "restored from the baseline. Never remove or reword items."
+        if readonly:
+            done = "the next run restores it from the baseline"
         warnings = tampered + [
-            f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; "
-            "restored from the baseline. Never remove or reword items."
+            f"{self.path.name}: item {index + 1} ({_describe(entry)}) was removed or edited; {done}"
             for index, entry in changed
         ]
         if dropped:
-            warnings.append(
-                f"{self.path.name}: {len(dropped)} item(s) not in the baseline were dropped "
-                "with the restore"
-            )
+            verb = "are dropped by that restore" if readonly else "were dropped with the restore"
+            warnings.append(f"{self.path.name}: {len(dropped)} item(s) not in the baseline {verb}")
         return warnings
 
     def _collect(self) -> tuple[JUnitReport | None, list[str], bool]:
