@@ -20,6 +20,27 @@ def test_the_examples_are_all_here() -> None:
     assert sorted(p.name for p in EXAMPLES.iterdir()) == NAMES
 
 
+def test_the_demos_packaged_copy_is_the_pytest_refactor_example() -> None:
+    """The example is the source; the package ships a copy for `agent-harness demo`."""
+    from pytest_agent_harness.commands.demo import DEMO_PROJECT
+
+    def files(root: Path) -> dict[str, bytes]:
+        skip = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and not skip & set(path.relative_to(root).parts)
+        }
+
+    example = EXAMPLES / "pytest-refactor"
+    assert not example.is_symlink()  # a copy of the examples folder must be a working project
+    assert files(DEMO_PROJECT) == files(example), (
+        "pytest_agent_harness/demo_project differs from examples/pytest-refactor: after editing "
+        "the example, refresh the copy: rm -r pytest_agent_harness/demo_project && "
+        "cp -r examples/pytest-refactor pytest_agent_harness/demo_project"
+    )
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_example_passes_verify(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
