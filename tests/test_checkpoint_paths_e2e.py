@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from helpers import harness_env, passing_checklist
 
-from pytest_agent_harness.testing import Turn, text, tool_use
+from pytest_agent_harness.testing import Delay, Turn, text, tool_use
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -53,7 +55,7 @@ def test_output_redirected_into_the_project_is_never_committed(
     assert sorted(committed) == ["feature_list.json", "notes.md", "src/new.py"], committed
     assert "run.log" in git(project, "status", "--porcelain", "--untracked-files=all")
     assert "Committed " in output and "3 file(s): feature_list.json, notes.md, src/new.py" in output
-    assert "Not committed (untracked before the session, not written by the agent): " \
+    assert "Not committed (not the agent's: untracked before the session, or made outside its tool calls): " \
         "1 file(s): run.log" in output  # fmt: skip
 
 
@@ -164,3 +166,44 @@ def test_work_a_failed_checkpoint_left_is_committed_by_the_next(
         "feature_list.json", "first.py", "second.py"
     ], committed  # fmt: skip
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_file_made_between_the_agents_tool_calls_is_not_committed(
+    make_project, scripted_model, tmp_path: Path
+) -> None:
+    project = make_project({"security": {"bash": {"allowed_commands": ["echo"]}}})
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    features = project / "feature_list.json"
+    model = scripted_model(
+        [
+            Turn(
+                tool_use("Bash", {"command": "echo made > made.txt"}),
+                tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
+            ),
+            Delay(3.0, Turn(text("Done."))),  # the model thinks; the person works meanwhile
+        ]
+    )  # fmt: skip
+
+    def the_person() -> None:
+        while len(model.requests) < 2:
+            time.sleep(0.05)
+        time.sleep(1.0)  # well after the tool calls' results came back
+        (project / "notes.txt").write_text("the person's notes, made during the session\n")
+
+    person = threading.Thread(target=the_person, daemon=True)
+    person.start()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+    person.join(timeout=5)
+    assert done.returncode == 0, done.stdout + done.stderr
+    committed = git(project, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(committed) == ["feature_list.json", "made.txt"], done.stdout
+    assert "made outside its tool calls): 1 file(s): notes.txt" in done.stdout
+    assert "?? notes.txt" in git(project, "status", "--porcelain")

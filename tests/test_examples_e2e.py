@@ -160,3 +160,4 @@ def test_pytest_refactor_never_completes_for_a_cheating_agent(
     assert "COMPLETE" not in out
     assert named in out, out[-3000:]
     assert main(["status", "--check", "--project-dir", str(project)]) == 1
+    assert not (project / ".claude").exists()  # the sandboxed CLI's empty folders are gone

@@ -117,3 +117,21 @@ def test_json_summary_and_junit_outputs(
     assert text.startswith("earlier step\n") and "## agent-harness: not complete" in text
     cases = read_junit([report]).cases
     assert sorted(c.status for c in cases.values()) == ["failed", "passed"]
+
+
+def test_status_says_what_the_next_run_restores_and_changes_nothing(
+    make_project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project()  # a checklist tracker
+    assert main(["baseline", "--accept", "--project-dir", str(project)]) == 0
+    checklist = project / "feature_list.json"
+    items = json.loads(checklist.read_text())
+    items[0]["description"] = "something easier"
+    checklist.write_text(json.dumps(items))
+    edited = checklist.read_text()
+    capsys.readouterr()
+    assert status(project) == 0
+    out = capsys.readouterr().out
+    assert "was removed or edited; the next run restores it from the baseline" in out, out
+    assert "restored from the baseline" not in out and "Never remove" not in out
+    assert checklist.read_text() == edited  # status restores nothing

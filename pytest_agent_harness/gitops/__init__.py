@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -227,18 +227,25 @@ def checkpoint(
     guard: GitGuard | None = None,
     written: frozenset[str] = frozenset(),
     pending: frozenset[str] = frozenset(),
+    made_elsewhere: Callable[[Sequence[str]], set[str]] | None = None,
 ) -> Checkpoint:
     """Commit what changed since the snapshot ``since``; nothing else, and nothing if unchanged.
 
     A file that was untracked when the session started (a log the user is writing with
     ``| tee``, the target of a shell redirection) is the user's: it is left out unless it is in
-    ``written`` (the paths the agent's file tools wrote). ``pending`` are the paths an earlier
+    ``written`` (the paths the agent's file tools wrote). So is a file new in the session (not
+    renamed from a file the snapshot has) that ``made_elsewhere`` says the agent did not make.
+    ``pending`` are the paths an earlier
     checkpoint failed to commit: those that still differ from HEAD are committed too."""
     hooks = hooks_for(project_dir, guard)
     with open_repo(project_dir, hooks) as repo:
         tree = tree_of_worktree(repo)
         paths = diff_names(repo, since, tree)
         theirs = untracked_at(repo, since)
+        if made_elsewhere is not None:  # a rename's new name is not a new file
+            new = set(diff_names(repo, since, tree, "--diff-filter=A"))
+            new -= set(diff_names(repo, since, tree, "-M", "--diff-filter=R"))
+            theirs |= made_elsewhere(sorted(new - written - pending))
         if pending and repo.head.is_valid():
             still = pending & set(diff_names(repo, "HEAD", tree))
             paths = sorted(set(paths) | still)

@@ -12,11 +12,13 @@ import contextlib
 import json
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import PlantedLinkError
 from ..files import read_bytes, remove_stale_temp_files, write_atomic
+from .authorship import ToolWindows, made_outside
 
 if TYPE_CHECKING:
     from ..agent.display import Display
@@ -69,9 +71,10 @@ class Checkpoints:
         phase: str,
         progress: Progress,
         written: frozenset[str] = frozenset(),
+        windows: ToolWindows | None = None,
     ) -> str | None:
-        """Commit what the session changed since its snapshot (``gitops.checkpoint``: files
-        untracked before it only when its file tools wrote them, ``written``), and what an
+        """Commit what the session's agent changed since its snapshot (``authorship``: what its
+        file tools wrote, and new files made during its tool calls, ``windows``), and what an
         earlier checkpoint that failed left (``state.uncommitted``, kept until one succeeds)."""
         if not self.config.git.commit:
             return None
@@ -81,14 +84,17 @@ class Checkpoints:
             f"agent-harness: session {state.session} ({phase}): "
             f"{progress.passing}/{progress.total} passing"
         )
+        root = self.layout.project_dir
+        elsewhere = None if windows is None else partial(made_outside, root, windows=windows)
         result = gitops.checkpoint(
-            self.layout.project_dir,
+            root,
             snapshot,
             message,
             self.config.git.author,
             guard=self.guard,
             written=written,
             pending=frozenset(state.uncommitted),
+            made_elsewhere=elsewhere,
         )
         self._warnings()
         state.uncommitted = sorted(result.paths) if result.error else []
@@ -101,8 +107,8 @@ class Checkpoints:
             self.display.line(f"Committed {result.commit[:10]}: {_listed(result.paths)}")
         if result.left_out:
             self.display.line(
-                f"Not committed (untracked before the session, not written by the agent): "
-                f"{_listed(result.left_out)}"
+                "Not committed (not the agent's: untracked before the session, or made "
+                f"outside its tool calls): {_listed(result.left_out)}"
             )
         return result.commit
 

@@ -23,6 +23,7 @@ from ..security.guards import audited_paths, build_guards, sandbox_deny_write
 from ..security.paths import WRITE_TOOLS
 from ..trackers.base import Progress, measure_before_first_session
 from .audit import ProtectedFiles
+from .authorship import ToolWindows
 from .books import RunState, SessionRecord, StateStore, run_lock
 from .checkpoints import Checkpoints, written_path
 from .init_files import sync_init_files
@@ -76,6 +77,7 @@ class Runner:
         self.sandbox = "on"
         self.started = time.monotonic()
         self.written: set[str] = set()
+        self.windows = ToolWindows()
 
     def run(self) -> RunResult:
         self.started = time.monotonic()
@@ -194,7 +196,7 @@ class Runner:
             self.display.warn(warning + " (restored)")
             progress = replace(progress, warnings=(*progress.warnings, warning))
         commit = self.git.commit_session(
-            snapshot, state, phase.name, progress, frozenset(self.written)
+            snapshot, state, phase.name, progress, frozenset(self.written), self.windows
         )
         done = SessionRecord(
             phase=phase.name,
@@ -331,18 +333,23 @@ class Runner:
         transcript = Transcript(self.config.layout.session_log(state.session))
 
         self.written.clear()
+        windows = self.windows = ToolWindows()
 
         def sink(event: SessionEvent) -> None:
             self.display.event(event)
             transcript.write(event)
-            if event.kind == "tool_call" and event.tool in WRITE_TOOLS:
+            if event.kind == "tool_call":
+                windows.started(str(event.data.get("id")), event.data.get("input"))
                 path = written_path(self.config.project_dir, event.data.get("input"))
-                if path is not None:
+                if path is not None and event.tool in WRITE_TOOLS:
                     self.written.add(path)
+            elif event.kind == "tool_result":
+                windows.finished(str(event.data.get("id")))
 
         try:
             outcome = session_fn(spec, sink)
         finally:
+            windows.close()
             transcript.close()
         return outcome, classify(outcome)
 

@@ -103,7 +103,9 @@ def pytest_evidence(
     """Run pytest (inside ``sandbox`` when given) under the observer and read its record."""
     report_path = layout.pytest_report
     folder = report_path.parent
-    transient = not folder.exists() and not layout.gitignore.exists()
+    # Without the runtime .gitignore (no run yet: `status` on a fresh project) nothing keeps the
+    # folder out of the history: it goes again once read.
+    transient = not layout.gitignore.exists()
     folder.mkdir(parents=True, exist_ok=True)
     report_path.unlink(missing_ok=True)  # never read a stale report as this run's
     record_path = _new_record(report_path)
