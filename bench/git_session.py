@@ -70,17 +70,17 @@ def main() -> int:
     args = options.parse_args()
     seeded: list[float] = []
     from_head: list[float] = []
-    own_tree: Callable[[Any], str] = gitops._tree_of_worktree
+    own_tree: Callable[[Any], str] = gitops.tree_of_worktree
     with tempfile.TemporaryDirectory() as tmp:
         project = make_repo(Path(tmp), args.files)
         one_session(project, 0)  # warm the page cache
         for session in range(1, args.sessions + 1):
             seeded.append(one_session(project, 2 * session))
-            gitops._tree_of_worktree = tree_from_head  # type: ignore[assignment]
+            gitops.tree_of_worktree = tree_from_head
             try:
                 from_head.append(one_session(project, 2 * session + 1))
             finally:
-                gitops._tree_of_worktree = own_tree  # type: ignore[assignment]
+                gitops.tree_of_worktree = own_tree
     ours = statistics.median(seeded) * 1000
     naive = statistics.median(from_head) * 1000
     print(f"git per session, {args.files:,}-file project, median of {args.sessions} each:")

@@ -157,8 +157,10 @@ class Layout:
     def protected(self, *extra: Path) -> tuple[Path, ...]:
         """What the agent may never write, by any tool: the harness dir (config, state,
         baseline, evidence, logs), the repository, and ``extra`` (such as an evidence-checked
-        tracker file)."""
-        return (self.harness_dir, self.git_dir, *extra)
+        tracker file). In a folder of a larger repository, ``PROJECT/.git`` too: a repository
+        planted there would be the one git finds first."""
+        own = self.project_dir / ".git"
+        return (self.harness_dir, self.git_dir, *([own] if own != self.git_dir else []), *extra)
 
 
 def user_state_dir() -> Path:

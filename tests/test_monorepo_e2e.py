@@ -13,7 +13,6 @@ from helpers import harness_env, passing_checklist
 from pytest_agent_harness import gitops
 from pytest_agent_harness.testing import Turn, text, tool_use
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def git(folder: Path, *args: str) -> str:
@@ -36,6 +35,8 @@ def monorepo(make_project, tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path, project
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_a_folder_of_a_repository_uses_it_and_commits_only_inside(
     make_project, scripted_model, tmp_path: Path
 ) -> None:
@@ -98,3 +99,20 @@ def test_a_folder_the_repository_ignores_gets_its_own(make_project, tmp_path: Pa
         f"{project} is ignored by the repository at {tmp_path}; initialised one"
     )
     assert (project / ".git").is_dir()
+
+
+def test_a_repository_planted_in_the_folder_is_out_of_the_agents_reach(
+    make_project, tmp_path: Path
+) -> None:
+    from pytest_agent_harness.config import load_config
+    from pytest_agent_harness.security.guards import protected_paths
+    from pytest_agent_harness.security.paths import PathPolicy
+
+    project = make_project()
+    git(tmp_path, "init", "-q")
+    config = load_config(project)
+    assert config.layout.git_dir == tmp_path / ".git"
+    policy = PathPolicy(project_dir=project, protected=protected_paths(config))
+    for target in (project / ".git" / "config", project / ".git" / "hooks" / "pre-commit"):
+        reason = policy.check("Write", {"file_path": str(target), "content": "x"})
+        assert reason is not None and "belongs to the harness" in reason, target

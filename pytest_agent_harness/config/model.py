@@ -346,7 +346,11 @@ class Phase:
 @dataclass(frozen=True, kw_only=True)
 class InitFile:
     source: Path = key(check=non_empty, help="File to copy, in this folder.")
-    dest: str = key(check=non_empty, help="Where it goes in the project (an existing one is kept).")
+    dest: str = key(
+        check=non_empty,
+        help="Where it goes in the project; replaced when the source changes while the "
+        "project's copy is still the one the harness wrote.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

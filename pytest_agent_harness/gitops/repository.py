@@ -54,6 +54,8 @@ class HardenedGit(Git):
 
 class HardenedRepo(Repo):
     GitCommandWrapperType = HardenedGit
+    prefix = ""
+    """The project's folder in the repository: '' at its top, else ``sub/proj/``."""
 
 
 @contextmanager
@@ -64,21 +66,25 @@ def open_repo(project_dir: Path, hooks: Path | None = None) -> Iterator[Repo]:
     The repository is the one git finds from the project (a project may be a folder of a larger
     one), and ``repo.git`` runs in the project: paths and pathspecs are the project's own, and
     what lies outside it is neither listed nor committed."""
-    top = top_level(project_dir)
+    top, prefix = work_tree_of(project_dir)
     with HardenedRepo(top) as repo:
+        if isinstance(repo, HardenedRepo):
+            repo.prefix = prefix
         repo.git._working_dir = str(project_dir)  # GitPython has no setter
         if isinstance(repo.git, HardenedGit):
             repo.git.hooks = hooks
         yield repo
 
 
-def top_level(project_dir: Path) -> str:
-    """The work tree holding ``project_dir``, as git itself finds it (``GIT_CEILING_DIRECTORIES``
-    and ``safe.directory`` included)."""
+def work_tree_of(project_dir: Path) -> tuple[str, str]:
+    """The work tree holding ``project_dir`` and the project's folder in it, as git itself finds
+    them (``GIT_CEILING_DIRECTORIES`` and ``safe.directory`` included)."""
+    if os.path.lexists(project_dir / ".git"):
+        return str(project_dir), ""  # the common case, without a git process
     if not project_dir.is_dir():
         raise NoSuchPathError(project_dir)
     try:
-        return str(HardenedGit(project_dir).rev_parse("--show-toplevel")).strip()
+        out = str(HardenedGit(project_dir).rev_parse("--show-toplevel", "--show-prefix"))
     except GitCommandError as exc:
         if "dubious ownership" in str(exc.stderr):
             raise GitStateError(
@@ -86,6 +92,8 @@ def top_level(project_dir: Path) -> str:
                 "run `git config --global --add safe.directory PATH` for it"
             ) from exc
         raise InvalidGitRepositoryError(project_dir) from exc
+    top, _, prefix = out.partition("\n")
+    return top.strip(), prefix.strip()
 
 
 def hooks_for(project_dir: Path, guard: GitGuard | None) -> Path | None:
@@ -185,7 +193,7 @@ def ref_root(prefix: str) -> str:
 
 def prefix_of(repo: Repo) -> str:
     """The project's folder in ``repo`` (see ``open_repo``): '' at the top, else ``sub/proj/``."""
-    return str(repo.git.rev_parse("--show-prefix")).strip()
+    return repo.prefix if isinstance(repo, HardenedRepo) else ""
 
 
 def diff_names(repo: Repo, since: str, tree: str, *options: str) -> list[str]:
