@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agent_harness.agent.session import EventSink, SessionOutcome, SessionSpec
+from pytest_agent_harness.agent.session import (
+    EventSink,
+    SessionEvent,
+    SessionOutcome,
+    SessionSpec,
+)
 from pytest_agent_harness.cli import main
 from pytest_agent_harness.config import load_config
 from pytest_agent_harness.errors import GitStateError
@@ -23,7 +28,10 @@ from pytest_agent_harness.run.loop import Runner
 
 def write_a_file(project: Path) -> Callable[[SessionSpec, EventSink], SessionOutcome]:
     def session(spec: SessionSpec, sink: EventSink) -> SessionOutcome:
+        call = {"id": "toolu_1", "input": {"command": "date > work.txt"}}
+        sink(SessionEvent(kind="tool_call", tool="Bash", data=call))
         (project / "work.txt").write_text(str(time.time_ns()))  # every session commits
+        sink(SessionEvent(kind="tool_result", tool="Bash", data={"id": "toolu_1"}))
         return SessionOutcome(is_error=False, subtype="success")
 
     return session
