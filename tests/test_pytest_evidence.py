@@ -138,6 +138,7 @@ test_tagged.slowish = True
 """
 
 
+@pytest.mark.slow
 def test_an_honest_mixed_suite_is_seen_as_pytest_ran_it(project: Path) -> None:
     (project / "tests" / "test_mixed.py").write_text(MIXED)
     seen = evidence(project, ("tests/test_mixed.py", *ARGS[1:], "-k", "not trio"))
@@ -176,6 +177,7 @@ def test_a_test_function_replaced_after_collection_is_never_passed(project: Path
     ), seen.warnings
 
 
+@pytest.mark.slow
 def test_the_project_cannot_tell_the_harness_run_from_a_plain_one(project: Path) -> None:
     (project / "tests" / "conftest.py").write_text(
         "import os, json\n"

@@ -229,6 +229,7 @@ def test_removed_and_edited_items_are_restored_keeping_flags(project: Path) -> N
     assert tracker.evaluate().warnings == ()  # restored: clean again
 
 
+@pytest.mark.slow
 def test_with_evidence_the_agents_flag_is_ignored_and_corrected(project: Path) -> None:
     claimed = [{**ITEMS[0], "passes": True}, ITEMS[1]]
     tracker = checklist(project, claimed, evidence=True)
@@ -240,6 +241,7 @@ def test_with_evidence_the_agents_flag_is_ignored_and_corrected(project: Path) -
     assert [i["passes"] for i in written] == [False, True]  # the truth, for the agent to read
 
 
+@pytest.mark.slow
 def test_with_evidence_a_missing_test_does_not_pass(project: Path) -> None:
     items = [
         {
