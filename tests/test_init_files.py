@@ -41,12 +41,16 @@ def test_the_copy_follows_its_source_until_the_project_changes_it(
 ) -> None:
     layout, source = project
     dest, written = layout.project_dir / "app_spec.txt", {}
-    assert sync(layout, source, written).lines == ["Copied app_spec.txt to app_spec.txt"]
+    assert sync(layout, source, written).lines == [
+        "Copied .agent-harness/prompts/app_spec.txt to app_spec.txt"
+    ]
     assert sync(layout, source, written).lines == []  # nothing changed: nothing said
     source.write_text("v2\n")
     said = sync(layout, source, written)
     assert dest.read_text() == "v2\n"
-    assert said.lines == ["Updated (its source changed) app_spec.txt to app_spec.txt"]
+    assert said.lines == [
+        "Updated (its source changed) .agent-harness/prompts/app_spec.txt to app_spec.txt"
+    ]
 
     dest.write_text("the agent's notes\n")  # both change: the project's copy is kept
     source.write_text("v3\n")
@@ -111,7 +115,10 @@ def test_an_edited_spec_reaches_the_next_session(
         scripted_model([Turn(tool_use("Read", {"file_path": spec})), Turn(text("Read it."))])
     )
     main(["run", "--project-dir", str(project), "--max-iterations", "1"])
-    assert "Updated (its source changed) app_spec.txt to spec.txt" in capsys.readouterr().out
+    assert (
+        "Updated (its source changed) .agent-harness/prompts/app_spec.txt to spec.txt"
+        in capsys.readouterr().out
+    )
     results = model.requests[1].tool_results
     assert "Build a word counter." in str(results[0]["content"])
     assert [e["outcome"] for e in read_ledger(project)] == ["auth", "ok"]

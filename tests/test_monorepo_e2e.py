@@ -14,7 +14,6 @@ from pytest_agent_harness import gitops
 from pytest_agent_harness.testing import Turn, text, tool_use
 
 
-
 def git(folder: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True

@@ -72,7 +72,8 @@ class Display:
     def session_summary(self, outcome: SessionOutcome, outcome_class: str, progress: str) -> None:
         seconds = outcome.duration_ms / 1000
         self.line(
-            f"Session done: {outcome_class}  {seconds:.1f}s  {outcome.num_turns} turns  "
+            f"Session done: {outcome_class}  {seconds:.1f}s  {outcome.num_turns} turn"
+            f"{'' if outcome.num_turns == 1 else 's'}  "
             f"${outcome.cost_usd:.4f}  progress: {progress}"
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..errors import ExitCode
 from ..layout import Layout
+from ..run.report import plural
 
 
 def run_baseline(layout: Layout, *, accept: bool, trust_config: bool = False) -> int:
@@ -29,8 +30,10 @@ def run_baseline(layout: Layout, *, accept: bool, trust_config: bool = False) ->
         progress = measure_before_first_session(plugins.make_tracker(config))
         print(f"New baseline taken: {progress.summary()}")
     baseline = Baseline.load(config.layout, readonly=True)
-    items = "none" if baseline.items is None else str(len(baseline.items))
-    print(f"Baseline: {len(baseline.tests)} test(s), {items} checklist item(s)")
+    items = "no checklist yet"
+    if baseline.items is not None:
+        items = plural(len(baseline.items), "checklist item")
+    print(f"Baseline: {plural(len(baseline.tests), 'test')}, {items}")
     if baseline.tampered:
         print(f"WARNING: {baseline.tampered}")
     return int(ExitCode.COMPLETE)

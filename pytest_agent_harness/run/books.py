@@ -245,7 +245,7 @@ def _count(state: RunState, done: SessionRecord) -> None:
     elif cls is not OutcomeClass.INTERRUPTED:
         state.consecutive_errors += 1
         state.last_error = describe_error(outcome, cls)
-    if cls not in (OutcomeClass.RATE_LIMIT, OutcomeClass.INTERRUPTED):
+    if cls not in (OutcomeClass.RATE_LIMIT, OutcomeClass.INTERRUPTED, OutcomeClass.NETWORK):
         if done.after.passing > state.best_passing:
             state.sessions_without_progress = 0
         else:

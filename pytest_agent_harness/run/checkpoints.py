@@ -149,7 +149,9 @@ class Checkpoints:
         changed = gitops.changed_since_head(root, guard=self.guard)
         wanted = [p for p in candidates if changed is None or p in changed]
         if wanted:
-            message = f"agent-harness: baseline, {progress.summary()}"
+            baseline = self.layout.baseline.relative_to(root).as_posix()
+            what = "tamper baseline" if baseline in wanted else ".gitignore"
+            message = f"agent-harness: its {what}, {progress.summary()}"
             result = gitops.commit_paths(
                 root, wanted, message, self.config.git.author, guard=self.guard
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, MutableMapping, Sequence
+from pathlib import Path
 
 from ..config import InitFile
 from ..errors import PlantedLinkError
@@ -22,6 +23,12 @@ from ..layout import Layout
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _shown(source: Path, layout: Layout) -> str:
+    """The source as the person knows it: relative to the project when inside it."""
+    root = layout.project_dir
+    return source.relative_to(root).as_posix() if root in source.parents else str(source)
 
 
 def _current(path: str, layout: Layout) -> str | None:
@@ -62,4 +69,4 @@ def sync_init_files(
         write_atomic(layout.project_dir / dest, source)
         written[dest] = wanted
         verb = "Copied" if current is None else "Updated (its source changed)"
-        say(f"{verb} {init_file.source.name} to {dest}")
+        say(f"{verb} {_shown(init_file.source, layout)} to {dest}")

@@ -291,8 +291,9 @@ class Runner:
             if why:
                 return stop(
                     ExitCode.AGENT_FAILURE,
-                    f"network: {why} (error_recovery.network_wait_seconds waited); check the "
-                    f"connection or HTTPS_PROXY, then run again. Last error: {state.last_error}",
+                    f"network: {why} (waited {recovery.network_wait_seconds:g} s, "
+                    "error_recovery.network_wait_seconds); check the connection or HTTPS_PROXY, "
+                    f"then run again. Last error: {state.last_error}",
                 )
         if cls is OutcomeClass.BUDGET:
             return stop(

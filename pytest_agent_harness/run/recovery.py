@@ -83,7 +83,7 @@ def describe_error(outcome: SessionOutcome, cls: OutcomeClass) -> str:
     parts = [cls.value]
     if outcome.api_error_status is not None:
         parts.append(f"API status {outcome.api_error_status}")
-    if outcome.assistant_error:
+    if outcome.assistant_error and cls is not OutcomeClass.NETWORK:  # no server answered
         parts.append(outcome.assistant_error)
     if outcome.exception:
         parts.append(outcome.exception)
