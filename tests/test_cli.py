@@ -103,6 +103,7 @@ def test_verify_passes_on_a_scaffolded_project(
     assert code == 0, out
     for name in ("python", "claude-agent-sdk", "Claude Code CLI", "credentials", "config", "git"):
         assert f"PASS  {name}" in out
+    assert "WARN  evidence: feature_list.json's passes flags are the agent's word" in out
     assert GOOD_TOKEN not in out
 
 

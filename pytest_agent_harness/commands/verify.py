@@ -215,6 +215,13 @@ def check_evidence(config: Config) -> Check:
     from ..trackers.builtin import agent_writable_evidence
 
     notice = agent_writable_evidence(config)
+    tracking = config.tracking
+    if not notice and tracking.type == "json_checklist" and tracking.evidence == "field":
+        notice = (
+            f"{tracking.file}'s {tracking.passing_field} flags are the agent's word; set "
+            'tracking.evidence = "pytest" (or "junit" with tracking.junit_command) and list '
+            "each item's tests so the tests decide"
+        )
     if notice:
         return Check(level="WARN", name="evidence", message=notice)
     return Check(level="PASS", name="evidence", message=f"tracker {config.tracking.type}")
