@@ -5,6 +5,7 @@ Cheap to import on purpose: nothing here loads the plugins, the trackers or the 
 
 from __future__ import annotations
 
+from .limits import BudgetConfig, ErrorRecoveryConfig
 from .loader import load_config
 from .model import (
     DEFAULT_DENY_READ,
@@ -13,10 +14,8 @@ from .model import (
     KNOWN_TOOLS,
     PERMISSION_MODES,
     BashConfig,
-    BudgetConfig,
     Condition,
     Config,
-    ErrorRecoveryConfig,
     ExtraValidator,
     GitConfig,
     GitPolicyConfig,

@@ -20,10 +20,10 @@ from .. import envvars
 from ..errors import ConfigError, ConfigProblem
 from ..layout import Layout
 from .fields import Reader, did_you_mean, expand_vars, inside, join_key
+from .limits import ErrorRecoveryConfig
 from .model import (
     Condition,
     Config,
-    ErrorRecoveryConfig,
     InitFile,
     McpRestriction,
     McpServer,

@@ -17,14 +17,11 @@ from typing import Literal
 
 from ..layout import Layout
 from .fields import (
-    DURATION_HELP,
     above,
     array,
     at_least,
     did_you_mean,
-    duration_seconds,
     help_for,
-    in_range,
     key,
     matches,
     named,
@@ -32,6 +29,7 @@ from .fields import (
     one_of,
     table,
 )
+from .limits import BudgetConfig, ErrorRecoveryConfig
 from .strength import StrengthConfig
 
 KNOWN_TOOLS = (
@@ -245,62 +243,6 @@ class TrackingConfig:
     allow_skipped: bool = key(
         False, "bool", help="Whether skipped and xfail tests count as passing."
     )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ErrorRecoveryConfig:
-    max_consecutive_errors: int = key(
-        5, "int", check=at_least(1), help="Failed sessions in a row before the run stops."
-    )
-    initial_backoff_seconds: float = key(
-        5.0, "number", check=at_least(0), help="Wait after the first failure."
-    )
-    max_backoff_seconds: float = key(
-        120.0, "number", check=at_least(0), help="The longest wait after a failure."
-    )
-    backoff_multiplier: float = key(
-        2.0,
-        "number",
-        check=at_least(1),
-        help="Each further failure's wait is this many times longer.",
-    )
-    cli_max_retries: int = key(
-        2, "int", check=in_range(0, 15), help="Retries the Claude Code CLI makes itself."
-    )
-    max_rate_limit_wait_seconds: float = key(
-        3600.0, "number", check=at_least(0), help="The longest single wait for a rate limit."
-    )
-    max_rate_limit_waits: int = key(
-        10, "int", check=at_least(1), help="Rate-limited sessions in a row before the run stops."
-    )
-    network_wait_seconds: float = key(
-        15.0,
-        "number",
-        check=at_least(0),
-        help="How long to wait for an unreachable API to come back before the run stops.",
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class BudgetConfig:
-    max_cost_usd: float | None = key(
-        None, "number", check=above(0), help="The whole run's cost, across resumes."
-    )
-    max_session_cost_usd: float | None = key(
-        None, "number", check=above(0), help="One session's cost."
-    )
-    max_sessions_without_progress: int | None = key(
-        None, "int", check=at_least(1), help="Stop after this many sessions with no new passes."
-    )
-    max_duration: str | None = key(
-        None,
-        check=lambda value: None if duration_seconds(value) else DURATION_HELP,
-        help='Wall-clock time of one invocation, such as "90m" or "8h" (s, m, h, d).',
-    )
-
-    @property
-    def max_duration_seconds(self) -> float | None:
-        return duration_seconds(self.max_duration) if self.max_duration else None
 
 
 def _author(value: str) -> str | None:
