@@ -182,14 +182,14 @@ def test_a_file_made_between_the_agents_tool_calls_is_not_committed(
                 tool_use("Bash", {"command": "echo made > made.txt"}),
                 tool_use("Write", {"file_path": str(features), "content": passing_checklist(project)}),
             ),
-            Delay(3.0, Turn(text("Done."))),  # the model thinks; the person works meanwhile
+            Delay(4.0, Turn(text("Done."))),  # the model thinks; the person works meanwhile
         ]
     )  # fmt: skip
 
     def the_person() -> None:
         while len(model.requests) < 2:
             time.sleep(0.05)
-        time.sleep(1.0)  # well after the tool calls' results came back
+        time.sleep(2.0)  # well after the tool calls' results came back
         (project / "notes.txt").write_text("the person's notes, made during the session\n")
 
     person = threading.Thread(target=the_person, daemon=True)

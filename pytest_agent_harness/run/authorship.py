@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MARGIN_SECONDS = 0.5
-"""Slack on each side of a window, for the time between a tool's result and the event."""
+MARGIN_SECONDS = 1.0
+"""Slack on each side of a window: the time between a tool's result and its event, and file
+systems that keep times to the second."""
 
 
 @dataclass
