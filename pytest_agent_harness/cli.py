@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run(sub, location)
     _add_status(sub, location)
+    _add_report(sub, location)
     _add_baseline(sub, location)
     sub.add_parser(
         "trust",
@@ -178,6 +179,25 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --check, pass a project that has no tamper baseline yet (otherwise it fails)",
     )
+
+
+def _add_report(sub: Any, location: argparse.ArgumentParser) -> None:
+    report = sub.add_parser(
+        "report",
+        parents=[location],
+        help="write the run report (HTML with charts, and Markdown) from the ledger",
+        description="The report of the project's run, as every run writes it at its end: "
+        "outcome, a chart per session, the sessions, denials and warnings, transcripts.",
+    )
+    report.add_argument("--html", type=Path, help="where to write the HTML report")
+    report.add_argument("--markdown", type=Path, help="where to write the Markdown report")
+    log = sub.add_parser(
+        "log",
+        parents=[location],
+        help="a session's transcript, readable (the last session's unless N is given)",
+    )
+    log.add_argument("session", nargs="?", type=_positive_int, metavar="N")
+    log.add_argument("--raw", action="store_true", help="the transcript's JSON lines as stored")
 
 
 TRUST_HELP = "accept a config changed since it was trusted (for CI, where no person reviews)"
@@ -305,6 +325,12 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.baseline import run_baseline
 
         return run_baseline(layout, accept=args.accept, trust_config=args.trust_config)
+    if args.command in ("report", "log"):
+        from .commands.report import run_log, run_report
+
+        if args.command == "log":
+            return run_log(layout, args.session, raw=args.raw)
+        return run_report(layout, html=args.html, markdown=args.markdown)
     if args.command == "trust":
         from .commands.trust import run_trust
 

@@ -26,6 +26,7 @@ _BASELINE = "baseline.json"
 _CLAUDE = "claude"
 _LOCK = "run.lock"
 _GITIGNORE = ".gitignore"
+_REPORT = "report"
 
 RUNTIME_IGNORES = (
     "# Written by agent-harness: runtime files that do not belong in the project's history.",
@@ -36,6 +37,8 @@ RUNTIME_IGNORES = (
     f"{_STATE}.corrupt-*",
     _LEDGER,
     _LOCK,
+    f"{_REPORT}.html",
+    f"{_REPORT}.md",
     ".*.tmp",
 )
 
@@ -138,6 +141,15 @@ class Layout:
         """The harness's own copy of the baseline, which a changed project copy is checked
         against and restored from."""
         return user_state_dir() / "baselines" / f"{_key(self.harness_dir)}.json"
+
+    @property
+    def report_html(self) -> Path:
+        """The run report, written at the end of every run (``agent-harness report``)."""
+        return self.harness_dir / f"{_REPORT}.html"
+
+    @property
+    def report_markdown(self) -> Path:
+        return self.harness_dir / f"{_REPORT}.md"
 
     @property
     def git_record(self) -> Path:

@@ -69,8 +69,11 @@ class Display:
             what = f"API error {status}" if status else "API not reached (connection error)"
             self.line(f"  {what}; CLI retry {data.get('attempt')} in {delay:.1f}s")
 
-    def session_summary(self, outcome: SessionOutcome, outcome_class: str, progress: str) -> None:
-        seconds = outcome.duration_ms / 1000
+    def session_summary(
+        self, outcome: SessionOutcome, outcome_class: str, progress: str, seconds: float = 0.0
+    ) -> None:
+        """``seconds``: the session's wall time as the harness measured it (else the CLI's)."""
+        seconds = seconds or outcome.duration_ms / 1000
         self.line(
             f"Session done: {outcome_class}  {seconds:.1f}s  {outcome.num_turns} turn"
             f"{'' if outcome.num_turns == 1 else 's'}  "

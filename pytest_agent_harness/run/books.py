@@ -50,6 +50,7 @@ class LedgerEntry(TypedDict, total=False):
     passing: int
     total: int
     warnings: list[str]
+    wall_s: float
     api_retries: list[dict[str, Any]]
     commit: str | None
     denials: list[str]
@@ -81,6 +82,9 @@ class RunState:
     """Each init file's destination and the hash of what the harness last wrote there."""
     sessions_without_progress: int = 0
     best_passing: int = 0
+    last_exit_code: int | None = None
+    """How the last run ended (None before any), for a report asked for later."""
+    last_reason: str = ""
     uncommitted: list[str] = field(default_factory=list)
     """Paths a failed checkpoint left in the tree, for the next checkpoint to commit."""
     totals: Totals = field(default_factory=Totals)
@@ -105,6 +109,8 @@ class RunState:
             sessions_without_progress=int(data.get("sessions_without_progress", 0)),
             best_passing=int(data.get("best_passing", 0)),
             uncommitted=[str(p) for p in _optional(data, "uncommitted", list)],
+            last_exit_code=_last_code(data.get("last_exit_code")),
+            last_reason=str(data.get("last_reason") or ""),
             totals=Totals(
                 cost_usd=float(totals.get("cost_usd", 0.0)),
                 input_tokens=int(totals.get("input_tokens", 0)),
@@ -121,6 +127,10 @@ def _typed(data: dict[str, Any], key: str, kind: type) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"'{key}' should be {kind.__name__}, found {value!r}")
     return value
+
+
+def _last_code(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
@@ -227,6 +237,8 @@ class SessionRecord:
     commit: str | None = None
     sandbox: str = "on"
     tampered: tuple[str, ...] = ()
+    wall_seconds: float = 0.0
+    """The session's wall time as the harness measured it (the CLI's own start-up included)."""
 
 
 def _count(state: RunState, done: SessionRecord) -> None:
@@ -276,6 +288,7 @@ def _ledger_entry(state: RunState, done: SessionRecord) -> LedgerEntry:
         "output_tokens": outcome.output_tokens,
         "turns": outcome.num_turns,
         "duration_s": round(outcome.duration_ms / 1000, 3),
+        "wall_s": round(done.wall_seconds, 3),
         "model": outcome.model,
         "progress_before": done.before.summary(),
         "progress_after": after.summary(),

@@ -78,6 +78,7 @@ class Runner:
         self.started = time.monotonic()
         self.written: set[str] = set()
         self.windows = ToolWindows()
+        self.wall = 0.0
 
     def run(self) -> RunResult:
         self.started = time.monotonic()
@@ -102,8 +103,23 @@ class Runner:
                         reason=f"interrupted{what}; run the same command again to resume",
                         progress=self.progress,
                     )
+            state.last_exit_code, state.last_reason = int(result.exit_code), result.reason
+            self.store.save(state)
             final_summary(self.display, state, result, self.config.post_run_instructions)
+            self._write_report(result)
             return result
+
+    def _write_report(self, result: RunResult) -> None:
+        """The run report (HTML and Markdown) in the harness dir; a failure to write it is
+        said, never fatal: the ledger is the record."""
+        from ..report import write_reports
+
+        try:
+            html, _ = write_reports(self.config.layout, result)
+        except OSError as exc:
+            self.display.warn(f"could not write the run report ({exc})")
+            return
+        self.display.line(f"Report: {html}")
 
     def _sync_init_files(self, state: RunState) -> None:
         before = dict(state.init_files)
@@ -169,7 +185,7 @@ class Runner:
             state.session += 1
             self.store.save(state)  # a kill from here on resumes at the next number
             outcome, cls, progress = self._run_one(state, phase, progress)
-            self.display.session_summary(outcome, cls.value, progress.summary())
+            self.display.session_summary(outcome, cls.value, progress.summary(), self.wall)
             self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
             if cls is OutcomeClass.INTERRUPTED:
                 raise KeyboardInterrupt
@@ -185,7 +201,9 @@ class Runner:
         """One session with everything around it: snapshot, audit, evidence, commit, books."""
         snapshot = self.git.snapshot(state.session)
         audit = self._audit(state.session)
+        started = time.monotonic()
         outcome, cls = self._session(state, phase.name, phase.prompt, before)
+        wall = self.wall = time.monotonic() - started
         for leftover in CLI_LEFTOVERS:  # folders the sandboxed CLI makes and leaves empty
             with contextlib.suppress(OSError):
                 (self.config.project_dir / leftover).rmdir()
@@ -208,6 +226,7 @@ class Runner:
             commit=commit,
             sandbox=self.sandbox,
             tampered=tampered,
+            wall_seconds=wall,
         )
         self.store.record(state, done)
         return outcome, cls, progress

@@ -1,0 +1,40 @@
+"""The run report as Markdown (for a pull request or a CI summary)."""
+
+from __future__ import annotations
+
+from .model import RunReport
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: RunReport) -> str:
+    reason = f": {report.reason}" if report.reason not in ("", report.status) else ""
+    lines = [
+        f"# agent-harness run report: {report.status}{_cell(reason)}",
+        "",
+        f"Progress **{report.progress}**; {len(report.sessions)} session(s), "
+        f"${report.cost_usd:.4f}, {report.seconds:.0f} s of sessions.",
+        "",
+        "| # | phase | outcome | progress | cost | tokens | turns | wall time | commit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report.sessions:
+        lines.append(
+            f"| {r.number} | {_cell(r.phase)} | {r.outcome} | {r.before} -> {r.after} | "
+            f"${r.cost_usd:.4f} | {r.tokens} | {r.turns} | {r.seconds:.1f} s | "
+            f"{r.commit or '-'} |"
+        )
+    events = [
+        f"- session {r.number}: denied {_cell(d)}" for r in report.sessions for d in r.denials
+    ]
+    events += [f"- session {r.number}: changed protected file {_cell(t)} (restored)"
+               for r in report.sessions for t in r.tampered]  # fmt: skip
+    events += [f"- session {r.number}: {_cell(w)}" for r in report.sessions for w in r.warnings]
+    lines += ["", "## Denials and warnings", "", *(events or ["None."])]
+    if report.strength is not None:
+        from ..strength.table import markdown as gate_markdown
+
+        lines += ["", gate_markdown(report.strength)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+"""A run, as the report shows it: built from the ledger, the state and (at the end of a run) the
+run's result, so the report, ``status`` and the step summary read the same records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..run.books import LedgerEntry, StateStore
+
+if TYPE_CHECKING:
+    from ..layout import Layout
+    from ..run.report import RunResult
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionRow:
+    number: int
+    phase: str
+    outcome: str
+    before: str
+    after: str
+    passing: int
+    total: int
+    cost_usd: float
+    tokens: int
+    turns: int
+    seconds: float
+    commit: str
+    detail: str
+    denials: tuple[str, ...]
+    tampered: tuple[str, ...]
+    warnings: tuple[str, ...]
+    transcript: Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunReport:
+    project: str
+    status: str
+    """complete, stopped, or not run yet."""
+    reason: str
+    exit_code: int | None
+    sessions: tuple[SessionRow, ...]
+    strength: dict[str, Any] | None = None
+    generated: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
+    )
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(s.cost_usd for s in self.sessions)
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.sessions)
+
+    @property
+    def progress(self) -> str:
+        return self.sessions[-1].after if self.sessions else "no session yet"
+
+
+def _row(entry: LedgerEntry, layout: Layout) -> SessionRow:
+    number = int(entry.get("session", 0))
+    return SessionRow(
+        number=number,
+        phase=str(entry.get("phase", "")),
+        outcome=str(entry.get("outcome", "")),
+        before=str(entry.get("progress_before", "")),
+        after=str(entry.get("progress_after", "")),
+        passing=int(entry.get("passing", 0)),
+        total=int(entry.get("total", 0)),
+        cost_usd=float(entry.get("cost_usd", 0.0)),
+        tokens=int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0)),
+        turns=int(entry.get("turns", 0)),
+        seconds=float(entry.get("wall_s", entry.get("duration_s", 0.0))),
+        commit=str(entry.get("commit") or "")[:10],
+        detail=str(entry.get("detail", "")),
+        denials=tuple(str(d) for d in entry.get("denials", [])),
+        tampered=tuple(str(t) for t in entry.get("tampered", [])),
+        warnings=tuple(str(w) for w in entry.get("warnings", [])),
+        transcript=layout.session_log(number),
+    )
+
+
+def build(layout: Layout, result: RunResult | None = None) -> RunReport:
+    """The report of the project's run: ``result`` at the end of a run, else the state's
+    record of how the last run stopped."""
+    store = StateStore(layout)
+    rows = tuple(_row(entry, layout) for entry in store.ledger())
+    state = store.load() if layout.state.exists() else None
+    code: int | None
+    if result is not None:
+        code, reason = int(result.exit_code), result.reason
+        strength = result.progress.strength
+    else:
+        code = state.last_exit_code if state else None
+        reason = state.last_reason if state else ""
+        strength = None
+    status = "not run yet" if code is None else ("complete" if code == 0 else "stopped")
+    return RunReport(
+        project=str(layout.project_dir),
+        status=status,
+        reason=reason,
+        exit_code=code,
+        sessions=rows,
+        strength=strength,
+    )
