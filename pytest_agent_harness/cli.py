@@ -153,6 +153,12 @@ def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
         '"8h" (overrides budget.max_duration)',
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the phase, prompt, tools, commands, sandbox, git policy and budget a run "
+        "would use; ask no model and write nothing",
+    )
     run.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
 
 
@@ -302,6 +308,10 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
             )
             if value is not None
         }
+        if args.dry_run:
+            from .commands.dry_run import run_dry
+
+            return run_dry(layout.project_dir, layout.harness_dir, overrides, budget=budget)
         return run_harness(
             layout.project_dir,
             layout.harness_dir,

@@ -66,6 +66,18 @@ def changed_keys(before: Mapping[str, str], after: Mapping[str, str]) -> list[st
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
+def standing(layout: Layout) -> str:
+    """Whether the config is trusted as it is now, read only (for ``run --dry-run``)."""
+    raw = read_bytes(layout.config)
+    old = _load(layout.trust_record)
+    if old.get("sha256") == hashlib.sha256(raw).hexdigest():
+        return "trusted"
+    if not old:
+        return "not trusted yet: a run trusts it on its first run"
+    changed = ", ".join(changed_keys(old.get("values", {}), _values(raw)))
+    return f"CHANGED since it was trusted ({changed}): a run refuses it until `agent-harness trust`"
+
+
 def trust(layout: Layout) -> list[str]:
     """Record the config as it is now as trusted; the keys that changed since the last record."""
     raw = read_bytes(layout.config)
