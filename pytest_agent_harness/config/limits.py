@@ -1,4 +1,5 @@
-"""The ``[error_recovery]`` and ``[budget]`` tables: how a run waits, retries and stops."""
+"""The ``[error_recovery]``, ``[budget]`` and ``[notify]`` tables: how a run waits, retries
+and stops, and whom it tells."""
 
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ class ErrorRecoveryConfig:
         "number",
         check=at_least(0),
         help="How long to wait for an unreachable API to come back before the run stops.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyConfig:
+    command: tuple[str, ...] = key(
+        (),
+        "list[str]",
+        help="Run once when a run stops (argv, no shell), the outcome in its environment.",
+    )
+    timeout_seconds: float = key(
+        30.0, "number", check=above(0), help="How long the notify command may take."
     )
 
 

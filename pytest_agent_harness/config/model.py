@@ -29,7 +29,7 @@ from .fields import (
     one_of,
     table,
 )
-from .limits import BudgetConfig, ErrorRecoveryConfig
+from .limits import BudgetConfig, ErrorRecoveryConfig, NotifyConfig
 from .strength import StrengthConfig
 
 KNOWN_TOOLS = (
@@ -324,6 +324,7 @@ class Config:
     )
     budget: BudgetConfig = table(BudgetConfig, help="Limits that stop the run (exit 3).")
     git: GitConfig = table(GitConfig, help="The checkpoint commits after each session.")
+    notify: NotifyConfig = table(NotifyConfig, help="A command told when a run stops.")
     strength: StrengthConfig = table(
         StrengthConfig, help="The strength gate: coverage and mutation parity with the baseline."
     )

@@ -26,11 +26,12 @@ from .audit import ProtectedFiles
 from .authorship import ToolWindows
 from .books import RunState, SessionRecord, StateStore, run_lock
 from .checkpoints import Checkpoints, written_path
+from .ending import finish
 from .init_files import sync_init_files
 from .phases import select_phase, why_none_eligible
 from .prompts import assemble_prompt
 from .recovery import FATAL_ADVICE, OutcomeClass, classify
-from .report import RunResult, final_summary
+from .report import RunResult
 from .signals import as_interrupts
 from .waits import Waits
 
@@ -103,23 +104,8 @@ class Runner:
                         reason=f"interrupted{what}; run the same command again to resume",
                         progress=self.progress,
                     )
-            state.last_exit_code, state.last_reason = int(result.exit_code), result.reason
-            self.store.save(state)
-            final_summary(self.display, state, result, self.config.post_run_instructions)
-            self._write_report(result)
+            finish(self.config, self.display, self.store, state, result)
             return result
-
-    def _write_report(self, result: RunResult) -> None:
-        """The run report (HTML and Markdown) in the harness dir; a failure to write it is
-        said, never fatal: the ledger is the record."""
-        from ..report import write_reports
-
-        try:
-            html, _ = write_reports(self.config.layout, result)
-        except OSError as exc:
-            self.display.warn(f"could not write the run report ({exc})")
-            return
-        self.display.line(f"Report: {html}")
 
     def _sync_init_files(self, state: RunState) -> None:
         before = dict(state.init_files)
