@@ -154,6 +154,11 @@ def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--model", help="model for the agent (overrides the config)")
     run.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per event on stdout (the human lines go to stderr)",
+    )
+    run.add_argument(
         "--dry-run",
         action="store_true",
         help="show the phase, prompt, tools, commands, sandbox, git policy and budget a run "
@@ -318,6 +323,7 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
             overrides,
             trust_config=args.trust_config,
             budget=budget,
+            json_events=args.json,
         )
     if args.command == "status":
         from .commands.status import run_status

@@ -85,6 +85,9 @@ class Display:
             shown = f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
             self.line(f"{reason} in {shown}s (Ctrl+C to stop)")
 
+    def stopped(self, exit_code: int, reason: str, progress: str, report: str) -> None:
+        """The run has stopped (its summary lines are already shown)."""
+
 
 def quiet_stdout() -> None:
     """Point standard output at the null device: what is still buffered, and any later

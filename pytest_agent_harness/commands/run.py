@@ -15,10 +15,12 @@ def run_harness(
     *,
     trust_config: bool = False,
     budget: Mapping[str, Any] | None = None,
+    json_events: bool = False,
 ) -> int:
     """Build the run's plugins, load its config, check it is trusted, and run sessions until a
     stop; the exit code. ``trust_config`` accepts a config changed since it was trusted;
-    ``budget``: ``[budget]`` keys given on the command line for this invocation."""
+    ``budget``: ``[budget]`` keys given on the command line for this invocation;
+    ``json_events``: events as JSON lines on stdout, the human lines on stderr."""
     from ..agent.display import Display
     from ..config import load_config
     from ..plugins import load_plugins
@@ -32,6 +34,10 @@ def run_harness(
     if budget:  # --max-cost, --max-duration: this invocation's budget over the config's
         config = replace(config, budget=replace(config.budget, **budget))
     display = Display()
+    if json_events:
+        from ..agent.events import JsonEvents
+
+        display = JsonEvents()
     notice = check(config.layout, accept=trust_config)
     if notice:
         display.line(notice)

@@ -25,6 +25,9 @@ def finish(
     report = write_report(config, display, result)
     if failed := notify(config, result, report):
         display.warn(failed)
+    display.stopped(
+        int(result.exit_code), result.reason, result.progress.summary(), str(report or "")
+    )
 
 
 def write_report(config: Config, display: Display, result: RunResult) -> Path | None:
