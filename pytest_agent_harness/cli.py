@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub, location)
     _add_status(sub, location)
     _add_report(sub, location)
+    _add_try(sub, location)
     _add_baseline(sub, location)
     sub.add_parser(
         "trust",
@@ -190,6 +191,22 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --check, pass a project that has no tamper baseline yet (otherwise it fails)",
     )
+
+
+def _add_try(sub: Any, location: argparse.ArgumentParser) -> None:
+    tried = sub.add_parser(
+        "try",
+        parents=[location],
+        help="run the project's config offline on a scripted model, in a copy of the project",
+        description="Copy the project into a new folder and run the harness there with the "
+        "real Claude Code CLI answered by a script (JSON or TOML): no credentials, no network, "
+        'costs simulated. A script is {"replies": [...]}; each reply has text, tools '
+        "([{name, input}]), or http_error (and headers), and an optional delay; {project} in "
+        "a string is the folder the run happens in.",
+    )
+    tried.add_argument("--script", type=Path, required=True, help="the script file")
+    tried.add_argument("--into", type=Path, help="run in this empty folder (default: a new one)")
+    tried.add_argument("--max-iterations", type=_positive_int, help="stop after N sessions")
 
 
 def _add_report(sub: Any, location: argparse.ArgumentParser) -> None:
@@ -341,6 +358,10 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.baseline import run_baseline
 
         return run_baseline(layout, accept=args.accept, trust_config=args.trust_config)
+    if args.command == "try":
+        from .commands.try_script import run_try
+
+        return run_try(layout, args.script, args.into, args.max_iterations)
     if args.command in ("report", "log"):
         from .commands.report import run_log, run_report
 

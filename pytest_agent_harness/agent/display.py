@@ -18,9 +18,13 @@ RULE = "=" * 72
 class Display:
     """Prints what the run does, one line per event."""
 
-    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, verbose: bool = False, cost_note: str = ""
+    ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.verbose = verbose
+        self.cost_note = cost_note
+        """Said after every cost shown, such as " (simulated)" under a scripted model."""
         self.closed = False
 
     def line(self, text: str = "") -> None:
@@ -77,7 +81,7 @@ class Display:
         self.line(
             f"Session done: {outcome_class}  {seconds:.1f}s  {outcome.num_turns} turn"
             f"{'' if outcome.num_turns == 1 else 's'}  "
-            f"${outcome.cost_usd:.4f}  progress: {progress}"
+            f"${outcome.cost_usd:.4f}{self.cost_note}  progress: {progress}"
         )
 
     def countdown(self, seconds: float, reason: str) -> None:

@@ -156,6 +156,7 @@ class Runner:
         self.git.commit_harness_files(progress)
         self.display.line(
             f"Progress: {progress.summary()}  cost so far: ${state.totals.cost_usd:.4f}"
+            f"{self.display.cost_note}"
         )
         if progress.complete:
             return RunResult(exit_code=ExitCode.COMPLETE, reason="complete", progress=progress)
@@ -172,7 +173,7 @@ class Runner:
             self.store.save(state)  # a kill from here on resumes at the next number
             outcome, cls, progress = self._run_one(state, phase, progress)
             self.display.session_summary(outcome, cls.value, progress.summary(), self.wall)
-            self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}")
+            self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}{self.display.cost_note}")
             if cls is OutcomeClass.INTERRUPTED:
                 raise KeyboardInterrupt
             stop = self._after_session(state, outcome, cls, progress)

@@ -122,7 +122,7 @@ def final_summary(display: Display, state: RunState, result: RunResult, after: s
         for line in render(result.progress.strength).splitlines():
             display.line(line)
     display.line(
-        f"Sessions: {state.session}  cost: ${totals.cost_usd:.4f}  "
+        f"Sessions: {state.session}  cost: ${totals.cost_usd:.4f}{display.cost_note}  "
         f"tokens: {totals.input_tokens + totals.output_tokens}  turns: {totals.turns}"
     )
     if after.strip() and result.exit_code in REVIEWABLE:
