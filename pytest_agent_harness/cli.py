@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .commands.exit import run_command
 from .errors import ExitCode
 from .layout import CONFIG_NAME, HARNESS_DIR_NAME, Layout
+
+if TYPE_CHECKING:
+    from .agent.display import Display
 
 EPILOG = """\
 exit codes:
@@ -48,6 +51,24 @@ def _location_options(project: str = "the current directory") -> argparse.Argume
         type=Path,
         default=argparse.SUPPRESS,
         help=f"where {CONFIG_NAME} and the run state live (default: PROJECT/{HARNESS_DIR_NAME})",
+    )
+    return parent
+
+
+def _output_options() -> argparse.ArgumentParser:
+    """How a run shows itself: -v, -q and colour (``NO_COLOR`` turns auto colour off)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("output")
+    amount = group.add_mutually_exclusive_group()
+    amount.add_argument("-v", "--verbose", action="store_true", help="also each tool's result")
+    amount.add_argument(
+        "-q", "--quiet", action="store_true", help="only sessions, warnings and the summary"
+    )
+    group.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour on a terminal (auto, unless NO_COLOR is set), always, or never",
     )
     return parent
 
@@ -99,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "demo",
-        parents=[_location_options("a new temporary directory")],
+        parents=[_location_options("a new temporary directory"), _output_options()],
         help="run a whole project offline on a scripted model (no credentials, no network)",
         description=(
             "Create a demo project (in a new temporary directory, or an empty --project-dir) "
@@ -128,7 +149,7 @@ def _add_baseline(sub: Any, location: argparse.ArgumentParser) -> None:
 def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run",
-        parents=[location],
+        parents=[location, _output_options()],
         help="run sessions until the tracker says the work is complete",
         description="Run the session loop. Running it again after a stop resumes.",
         epilog=EPILOG,
@@ -196,7 +217,7 @@ def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:
 def _add_try(sub: Any, location: argparse.ArgumentParser) -> None:
     tried = sub.add_parser(
         "try",
-        parents=[location],
+        parents=[location, _output_options()],
         help="run the project's config offline on a scripted model, in a copy of the project",
         description="Copy the project into a new folder and run the harness there with the "
         "real Claude Code CLI answered by a script (JSON or TOML): no credentials, no network, "
@@ -341,6 +362,7 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
             trust_config=args.trust_config,
             budget=budget,
             json_events=args.json,
+            display=None if args.json else _display(args),
         )
     if args.command == "status":
         from .commands.status import run_status
@@ -361,7 +383,9 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
     if args.command == "try":
         from .commands.try_script import run_try
 
-        return run_try(layout, args.script, args.into, args.max_iterations)
+        return run_try(
+            layout, args.script, args.into, args.max_iterations, _display(args, " (simulated)")
+        )
     if args.command in ("report", "log"):
         from .commands.report import run_log, run_report
 
@@ -376,8 +400,16 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.demo import run_demo
 
         given = getattr(args, "project_dir", None)
-        return run_demo(layout.project_dir if given is not None else None)
+        return run_demo(layout.project_dir if given is not None else None, _display(args))
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+
+
+def _display(args: argparse.Namespace, cost_note: str = "") -> Display:
+    from .agent.live import make_display
+
+    return make_display(
+        verbose=args.verbose, quiet=args.quiet, colour=args.color, cost_note=cost_note
+    )
 
 
 def console_main() -> None:

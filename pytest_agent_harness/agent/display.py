@@ -1,6 +1,8 @@
 """Console output: plain lines that read the same in a terminal and in a CI log.
 
-No cursor tricks or colour codes: a run left overnight is read from a log file in the morning.
+No cursor tricks here: a run left overnight is read from a log file in the morning. On a
+terminal, ``live.LiveDisplay`` adds one status line that updates in place, and colour (which
+``NO_COLOR`` and ``--color never`` turn off); ``make_display`` picks.
 """
 
 from __future__ import annotations
@@ -13,19 +15,39 @@ from typing import TextIO
 from .session import SessionEvent, SessionOutcome
 
 RULE = "=" * 72
+COLOURS = {"red": "31", "green": "32", "yellow": "33"}
+VERBOSE_RESULT_LINES = 8
 
 
 class Display:
     """Prints what the run does, one line per event."""
 
     def __init__(
-        self, stream: TextIO | None = None, *, verbose: bool = False, cost_note: str = ""
+        self,
+        stream: TextIO | None = None,
+        *,
+        verbose: bool = False,
+        quiet: bool = False,
+        colour: bool = False,
+        cost_note: str = "",
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.verbose = verbose
+        self.quiet = quiet
+        """Only session headers and summaries, warnings and the final summary."""
+        self.colour = colour
         self.cost_note = cost_note
         """Said after every cost shown, such as " (simulated)" under a scripted model."""
         self.closed = False
+
+    def paint(self, text: str, colour: str) -> str:
+        """``text`` in ``colour`` (red, green, yellow) when colour is on."""
+        if not self.colour:
+            return text
+        return f"\x1b[{COLOURS[colour]}m{text}\x1b[0m"
+
+    def close(self) -> None:
+        """The run is over (a live display takes its status line away)."""
 
     def line(self, text: str = "") -> None:
         """One line; once the reader has gone (a closed pipe, a closed terminal), nothing
@@ -41,7 +63,7 @@ class Display:
                 quiet_stdout()
 
     def warn(self, text: str) -> None:
-        self.line(f"WARNING: {text}")
+        self.line(self.paint(f"WARNING: {text}", "yellow"))
 
     def session_header(self, session: int, phase: str, model: str | None) -> None:
         self.line(RULE)
@@ -50,6 +72,8 @@ class Display:
 
     def event(self, event: SessionEvent) -> None:
         """Render one session event; long texts are cut so a log stays skimmable."""
+        if self.quiet:
+            return
         if event.kind == "init":
             self.line(f"  model in use: {event.text or 'unknown'}")
         elif event.kind == "text":
@@ -60,8 +84,11 @@ class Display:
         elif event.kind == "tool_result" and event.is_error:
             first = event.text.strip().splitlines()[0] if event.text.strip() else "(no message)"
             self.line(f"    ! {event.tool or 'tool'} error: {_cut(first, 240)}")
+        elif event.kind == "tool_result" and self.verbose:  # -v: what each tool gave back
+            for result in event.text.strip().splitlines()[:VERBOSE_RESULT_LINES]:
+                self.line(f"    | {_cut(result, 240)}")
         elif event.kind == "denial":
-            self.line(f"    x denied {event.tool}: {_cut(event.text, 240)}")
+            self.line(self.paint(f"    x denied {event.tool}: {_cut(event.text, 240)}", "red"))
         elif event.kind == "retry":
             data = event.data
             if data.get("resets_at"):
@@ -83,6 +110,9 @@ class Display:
             f"{'' if outcome.num_turns == 1 else 's'}  "
             f"${outcome.cost_usd:.4f}{self.cost_note}  progress: {progress}"
         )
+
+    def cost_so_far(self, cost_usd: float) -> None:
+        self.line(f"Cost so far: ${cost_usd:.4f}{self.cost_note}")
 
     def countdown(self, seconds: float, reason: str) -> None:
         if seconds > 0:

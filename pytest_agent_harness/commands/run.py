@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..agent.display import Display
 
 
 def run_harness(
@@ -16,6 +19,7 @@ def run_harness(
     trust_config: bool = False,
     budget: Mapping[str, Any] | None = None,
     json_events: bool = False,
+    display: Display | None = None,
 ) -> int:
     """Build the run's plugins, load its config, check it is trusted, and run sessions until a
     stop; the exit code. ``trust_config`` accepts a config changed since it was trusted;
@@ -33,7 +37,7 @@ def run_harness(
     )
     if budget:  # --max-cost, --max-duration: this invocation's budget over the config's
         config = replace(config, budget=replace(config.budget, **budget))
-    display = Display()
+    display = display or Display()
     if json_events:
         from ..agent.events import JsonEvents
 

@@ -86,7 +86,13 @@ def _copy(project: Path, into: Path) -> None:
     shutil.copytree(project, into, symlinks=True, ignore=ignored, dirs_exist_ok=True)
 
 
-def run_try(layout: Layout, script: Path, into: Path | None, max_iterations: int | None) -> int:
+def run_try(
+    layout: Layout,
+    script: Path,
+    into: Path | None,
+    max_iterations: int | None,
+    display: Display | None = None,
+) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
     from ..run.loop import Runner
@@ -100,7 +106,7 @@ def run_try(layout: Layout, script: Path, into: Path | None, max_iterations: int
     target = into or Path(tempfile.mkdtemp(prefix="agent-harness-try-"))
     _copy(layout.project_dir, target)
     copy = Layout.of(target)
-    display = Display(cost_note=" (simulated)")
+    display = display or Display(cost_note=" (simulated)")
     display.line(f"Trying {layout.config} in {copy.project_dir} (the project is left as it was)")
     with (
         tempfile.TemporaryDirectory(prefix="agent-harness-try-home-") as home,

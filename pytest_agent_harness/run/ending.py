@@ -28,6 +28,7 @@ def finish(
     display.stopped(
         int(result.exit_code), result.reason, result.progress.summary(), str(report or "")
     )
+    display.close()
 
 
 def write_report(config: Config, display: Display, result: RunResult) -> Path | None:

@@ -173,7 +173,7 @@ class Runner:
             self.store.save(state)  # a kill from here on resumes at the next number
             outcome, cls, progress = self._run_one(state, phase, progress)
             self.display.session_summary(outcome, cls.value, progress.summary(), self.wall)
-            self.display.line(f"Cost so far: ${state.totals.cost_usd:.4f}{self.display.cost_note}")
+            self.display.cost_so_far(state.totals.cost_usd)
             if cls is OutcomeClass.INTERRUPTED:
                 raise KeyboardInterrupt
             stop = self._after_session(state, outcome, cls, progress)

@@ -111,7 +111,8 @@ def final_summary(display: Display, state: RunState, result: RunResult, after: s
     """The closing lines of a run; ``after`` is the config's post-run instructions."""
     totals = state.totals
     display.line("=" * 72)
-    status = "COMPLETE" if result.exit_code is ExitCode.COMPLETE else "STOPPED"
+    done = result.exit_code is ExitCode.COMPLETE
+    status = display.paint("COMPLETE" if done else "STOPPED", "green" if done else "red")
     display.line(f"{status}: {result.reason}")
     display.line(f"Progress: {result.progress.summary()}")
     for warning in result.progress.warnings:
