@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bash_policy.py", [], ["--rounds", "3"]),
     ("junit_read.py", [], ["--runs", "1"]),
     ("plugin_cost.py", [], ["--runs", "3"]),
+    ("cli_start.py", [], ["--runs", "3"]),
     ("observer_cost.py", [], ["--runs", "2", "--tests", "500"]),
     ("strength_gate.py", [], ["--mutants", "40", "--per-mutant", "10"]),
 ]
