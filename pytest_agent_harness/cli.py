@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The ``agent-harness`` command: one parser, one exit path.
 
 ``main(argv)`` returns an exit code and never raises: each ``HarnessError`` becomes a one-line
@@ -310,6 +311,8 @@ def _misspelt_command(parser: argparse.ArgumentParser, words: list[str]) -> str 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (the completion extra)
+        _complete(parser)
     words = list(sys.argv[1:] if argv is None else argv)
     if (hint := _misspelt_command(parser, words)) is not None:
         print(hint, file=sys.stderr)
@@ -410,6 +413,16 @@ def _display(args: argparse.Namespace, cost_note: str = "") -> Display:
     return make_display(
         verbose=args.verbose, quiet=args.quiet, colour=args.color, cost_note=cost_note
     )
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's completion request and exit (argcomplete does); without argcomplete
+    installed, nothing: the command runs as typed."""
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
 
 
 def console_main() -> None:
