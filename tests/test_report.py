@@ -156,3 +156,23 @@ def test_the_demo_runs_report_renders_in_a_real_headless_chromium(tmp_path: Path
         capture_output=True, timeout=120, env={**os.environ, **env},
     )  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 5000
+
+
+def test_status_json_and_the_step_summary_show_the_reports_sessions(
+    make_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    project = make_project()
+    Layout.of(project).ledger.write_text("".join(json.dumps(e) + "\n" for e in SESSIONS))
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    capsys.readouterr()
+    assert main(["status", "--json", "--project-dir", str(project)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["session"] for s in data["sessions"]] == [1, 2, 3]
+    assert data["sessions"][1] == {
+        "session": 2, "phase": "coding", "outcome": "transient", "before": "0/3 passing",
+        "after": "1/3 passing", "cost_usd": 0.02, "tokens": 240, "turns": 6, "seconds": 6.0,
+        "commit": None,
+    }  # fmt: skip
+    assert data["last_stop"] == {"exit_code": None, "reason": ""}
+    assert "| 3 | coding | ok | 1/3 passing -> 3/3 passing |" in summary.read_text()

@@ -21,6 +21,7 @@ from ..layout import Layout
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..report.model import SessionRow
     from ..run.report import LedgerTotals
     from ..trackers.base import Progress
 
@@ -61,8 +62,13 @@ def run_status(
     gate = progress.strength  # the tracker ran the gate: do not run it twice
     if strength and gate is None:
         gate = strength_table(config)
+    from ..report.model import build
+
+    run = build(config.layout)  # the sessions as the run report shows them: one model
     if as_json_output:
         data = as_json(progress, ledger)
+        data["sessions"] = [session_json(row) for row in run.sessions]
+        data["last_stop"] = {"exit_code": run.exit_code, "reason": run.reason}
         if gate is not None:
             data["strength"] = gate
         print(json.dumps(data, indent=2))
@@ -70,8 +76,10 @@ def run_status(
         _print_text(progress, ledger, gate)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
+        from ..report.markdown import sessions_table
+
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown(progress, ledger))
+            handle.write(markdown(progress, ledger) + sessions_table(run))
     if junit_xml is not None:
         from ..trackers.junit import write_progress
 
@@ -79,6 +87,15 @@ def run_status(
     if not check:
         return int(ExitCode.COMPLETE)
     return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
+
+
+def session_json(row: SessionRow) -> dict[str, Any]:
+    return {
+        "session": row.number, "phase": row.phase, "outcome": row.outcome,
+        "before": row.before, "after": row.after, "cost_usd": row.cost_usd,
+        "tokens": row.tokens, "turns": row.turns, "seconds": row.seconds,
+        "commit": row.commit or None,
+    }  # fmt: skip
 
 
 def _print_text(progress: Progress, ledger: LedgerTotals, gate: dict[str, Any] | None) -> None:

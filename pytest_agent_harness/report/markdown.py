@@ -9,14 +9,9 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: RunReport) -> str:
-    reason = f": {report.reason}" if report.reason not in ("", report.status) else ""
+def sessions_table(report: RunReport) -> str:
+    """A row per session (also the sessions part of ``status``'s step summary)."""
     lines = [
-        f"# agent-harness run report: {report.status}{_cell(reason)}",
-        "",
-        f"Progress **{report.progress}**; {len(report.sessions)} session(s), "
-        f"${report.cost_usd:.4f}, {report.seconds:.0f} s of sessions.",
-        "",
         "| # | phase | outcome | progress | cost | tokens | turns | wall time | commit |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -26,6 +21,19 @@ def render(report: RunReport) -> str:
             f"${r.cost_usd:.4f} | {r.tokens} | {r.turns} | {r.seconds:.1f} s | "
             f"{r.commit or '-'} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def render(report: RunReport) -> str:
+    reason = f": {report.reason}" if report.reason not in ("", report.status) else ""
+    lines = [
+        f"# agent-harness run report: {report.status}{_cell(reason)}",
+        "",
+        f"Progress **{report.progress}**; {len(report.sessions)} session(s), "
+        f"${report.cost_usd:.4f}, {report.seconds:.0f} s of sessions.",
+        "",
+    ]
+    lines += sessions_table(report).splitlines()
     events = [
         f"- session {r.number}: denied {_cell(d)}" for r in report.sessions for d in r.denials
     ]
