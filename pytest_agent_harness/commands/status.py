@@ -38,7 +38,7 @@ def run_status(
 ) -> int:
     from ..config import load_config
     from ..plugins import load_plugins
-    from ..run.report import as_json, markdown, measure
+    from ..run.report import measure
     from ..trust import check as check_trust
 
     plugins = load_plugins()
@@ -62,9 +62,29 @@ def run_status(
     gate = progress.strength  # the tracker ran the gate: do not run it twice
     if strength and gate is None:
         gate = strength_table(config)
-    from ..report.model import build
+    _show(config, progress, ledger, gate, as_json_output=as_json_output)
+    if junit_xml is not None:
+        from ..trackers.junit import write_progress
 
-    run = build(config.layout)  # the sessions as the run report shows them: one model
+        write_progress(progress, junit_xml)
+    if not check:
+        return int(ExitCode.COMPLETE)
+    return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
+
+
+def _show(
+    config: Config,
+    progress: Progress,
+    ledger: LedgerTotals,
+    gate: dict[str, Any] | None,
+    *,
+    as_json_output: bool,
+) -> None:
+    """Print the status (text or JSON) and append the GitHub step summary when asked."""
+    from ..report.model import build
+    from ..run.report import as_json, markdown
+
+    run = build(config.layout)  # the sessions, as the run report shows them
     if as_json_output:
         data = as_json(progress, ledger)
         data["sessions"] = [session_json(row) for row in run.sessions]
@@ -80,13 +100,6 @@ def run_status(
 
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown(progress, ledger) + sessions_table(run))
-    if junit_xml is not None:
-        from ..trackers.junit import write_progress
-
-        write_progress(progress, junit_xml)
-    if not check:
-        return int(ExitCode.COMPLETE)
-    return int(ExitCode.COMPLETE if progress.complete else ExitCode.INCOMPLETE)
 
 
 def session_json(row: SessionRow) -> dict[str, Any]:
