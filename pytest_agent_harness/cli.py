@@ -124,7 +124,8 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         from .commands.demo import run_demo
 
         given = getattr(args, "project_dir", None)
-        return run_demo(layout.project_dir if given is not None else None, _display(args))
+        display = _display(args, " (simulated)")  # a scripted model's costs
+        return run_demo(layout.project_dir if given is not None else None, display)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
 
 

@@ -135,7 +135,7 @@ def run_demo(project_dir: Path | None, display: Display | None = None) -> ExitCo
     from ..run.loop import Runner
     from ..testing import ScriptedModel
 
-    display = display or Display()
+    display = display or Display(cost_note=" (simulated)")
     if project_dir is None:
         project_dir = Path(tempfile.mkdtemp(prefix="agent-harness-demo-"))
     layout = Layout.of(project_dir)
