@@ -176,3 +176,24 @@ def test_status_json_and_the_step_summary_show_the_reports_sessions(
     }  # fmt: skip
     assert data["last_stop"] == {"exit_code": None, "reason": ""}
     assert "| 3 | coding | ok | 1/3 passing -> 3/3 passing |" in summary.read_text()
+
+
+def test_escape_sequences_from_the_agent_never_reach_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from pytest_agent_harness.agent.display import Display
+    from pytest_agent_harness.agent.session import SessionEvent
+    from pytest_agent_harness.report.transcript import transcript_text
+
+    forged = "done\x1b[2J\x1b[1;1H\x1b[32mCOMPLETE: complete\x07"
+    stream = io.StringIO()
+    display = Display(stream, verbose=True)
+    display.event(SessionEvent(kind="text", text=forged))
+    display.event(SessionEvent(kind="tool_result", tool="Bash", text=forged))
+    display.event(SessionEvent(kind="denial", tool="Bash", text=forged))
+    assert "\x1b" not in stream.getvalue() and "\x07" not in stream.getvalue()
+    assert "done?[2J?[1;1H?[32mCOMPLETE" in stream.getvalue()
+    log = tmp_path / "session-001.jsonl"
+    events = [{"kind": "text", "text": forged}, {"kind": "tool_result", "text": forged}]
+    log.write_text("".join(json.dumps(e) + "\n" for e in events) + forged + "\n")
+    assert "\x1b" not in transcript_text(log)

@@ -8,6 +8,7 @@ terminal, ``live.LiveDisplay`` adds one status line that updates in place, and c
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from typing import TextIO
@@ -134,5 +135,15 @@ def quiet_stdout() -> None:
         pass
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters shown as ``?``: what the agent says or a tool prints
+    reaches a terminal, where an escape sequence could rewrite what the person sees."""
+    return CONTROL.sub("?", text)
+
+
 def _cut(text: str, limit: int) -> str:
+    text = printable(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -7,19 +7,21 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..agent.display import printable
+
 RESULT_LINES = 6
 LINE_CHARS = 300
 
 
 def _cut(text: str, limit: int = LINE_CHARS) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _result(text: str) -> Iterator[str]:
     lines = [line for line in text.splitlines() if line.strip()]
     for line in lines[:RESULT_LINES]:
-        yield f"      | {line[:LINE_CHARS]}"
+        yield f"      | {printable(line[:LINE_CHARS])}"
     if len(lines) > RESULT_LINES:
         yield f"      | ... ({len(lines) - RESULT_LINES} more lines)"
 
@@ -58,7 +60,7 @@ def transcript_text(path: Path) -> str:
             try:
                 event = json.loads(raw)
             except json.JSONDecodeError:
-                out.append(f"(unreadable line) {raw.strip()[:LINE_CHARS]}")
+                out.append(f"(unreadable line) {printable(raw.strip()[:LINE_CHARS])}")
                 continue
             if isinstance(event, dict):
                 out.extend(_event(event))
