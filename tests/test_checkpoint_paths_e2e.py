@@ -59,12 +59,28 @@ def test_output_redirected_into_the_project_is_never_committed(
         "1 file(s): run.log" in output  # fmt: skip
 
 
-def one_session(project: Path, command: str, scripted_model, tmp_path: Path) -> list[str]:
-    """Commit the project as it is, run one session that runs ``command`` in Bash and writes
-    the checklist, and return what its checkpoint recorded (``git show --name-status``)."""
+def commit_as_it_is(project: Path) -> None:
+    """The project as a repository with one commit: the user's, before any run."""
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+
+
+def run(project: Path, model, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`agent-harness run` on the project, through the real CLI and ``model``."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
+        capture_output=True,
+        text=True,
+        env=harness_env(model, tmp_path),
+        timeout=180,
+    )
+
+
+def one_session(project: Path, command: str, scripted_model, tmp_path: Path) -> list[str]:
+    """Commit the project as it is, run one session that runs ``command`` in Bash and writes
+    the checklist, and return what its checkpoint recorded (``git show --name-status``)."""
+    commit_as_it_is(project)
     features = project / "feature_list.json"
     model = scripted_model(
         [
@@ -75,13 +91,7 @@ def one_session(project: Path, command: str, scripted_model, tmp_path: Path) -> 
             Turn(text("Done.")),
         ]
     )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
-        env=harness_env(model, tmp_path),
-        timeout=180,
-    )
+    done = run(project, model, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "checkpoint commit failed" not in done.stdout, done.stdout
     assert git(project, "status", "--porcelain") == ""
@@ -129,9 +139,7 @@ def test_work_a_failed_checkpoint_left_is_committed_by_the_next(
     make_project, scripted_model, tmp_path: Path
 ) -> None:
     project = make_project({"security": {"bash": {"allowed_commands": ["rm"]}}})
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    commit_as_it_is(project)
     hook = project / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\ntest ! -e BLOCK || { echo 'BLOCK is here' >&2; exit 1; }\n")
     hook.chmod(0o755)
@@ -149,13 +157,7 @@ def test_work_a_failed_checkpoint_left_is_committed_by_the_next(
             Turn(text("Session 2 done.")),
         ]
     )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
-        env=harness_env(model, tmp_path),
-        timeout=180,
-    )
+    done = run(project, model, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "checkpoint commit failed (BLOCK is here); the work is kept" in done.stdout, done.stdout
     assert features.exists()
@@ -172,9 +174,7 @@ def test_a_file_made_between_the_agents_tool_calls_is_not_committed(
     make_project, scripted_model, tmp_path: Path
 ) -> None:
     project = make_project({"security": {"bash": {"allowed_commands": ["echo"]}}})
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "-c", "user.name=U", "-c", "user.email=u@e", "commit", "-qm", "the project")
+    commit_as_it_is(project)
     features = project / "feature_list.json"
     model = scripted_model(
         [
@@ -194,13 +194,7 @@ def test_a_file_made_between_the_agents_tool_calls_is_not_committed(
 
     person = threading.Thread(target=the_person, daemon=True)
     person.start()
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest_agent_harness", "run", "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
-        env=harness_env(model, tmp_path),
-        timeout=180,
-    )
+    done = run(project, model, tmp_path)
     person.join(timeout=5)
     assert done.returncode == 0, done.stdout + done.stderr
     committed = git(project, "show", "--name-only", "--format=", "HEAD").split()
