@@ -108,3 +108,14 @@ def test_temp_files_a_killed_write_left_are_removed_and_nothing_else(tmp_path: P
     assert remove_stale_temp_files(tmp_path, tmp_path) == [left]
     assert not left.exists() and users.exists()
     assert (tmp_path / "session.json").read_text() == "{}\n"
+
+
+def test_peek_reads_without_repairing(tmp_path: Path) -> None:
+    store = StateStore(Layout.of(tmp_path))
+    assert store.peek() == RunState()  # no file yet
+    store.save(RunState(session=4, last_exit_code=3, last_reason="budget"))
+    assert (store.peek().session, store.peek().last_exit_code) == (4, 3)
+    store.state_path.write_text("{not json")
+    assert store.peek() == RunState()
+    assert store.state_path.read_text() == "{not json"  # left as it was: load repairs
+    assert list(tmp_path.glob(".agent-harness/*corrupt*")) == []

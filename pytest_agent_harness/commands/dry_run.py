@@ -9,7 +9,6 @@ touched, and the harness dir is left as it was (the evidence a measurement write
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -22,6 +21,7 @@ from ..errors import ExitCode
 if TYPE_CHECKING:
     from ..config import Config
     from ..layout import Layout
+    from ..plugins import Plugins
     from ..run.books import RunState
 
 
@@ -41,17 +41,7 @@ def evidence_kept(layout: Layout) -> Iterator[None]:
                 shutil.copytree(kept, folder, symlinks=True)
 
 
-def _state(layout: Layout) -> RunState:
-    """The saved state, read without repairing it (a corrupt file counts as a fresh start)."""
-    from ..run.books import RunState
-
-    try:
-        return RunState.from_json(json.loads(layout.state.read_bytes()))
-    except (OSError, ValueError, TypeError):
-        return RunState()
-
-
-def _lines(config: Config, state: RunState, layout: Layout) -> Iterator[str]:
+def _lines(config: Config, plugins: Plugins, state: RunState, layout: Layout) -> Iterator[str]:
     from ..run.phases import select_phase, why_none_eligible
     from ..run.prompts import assemble_prompt
     from ..security.commands import BASE_COMMANDS
@@ -60,7 +50,7 @@ def _lines(config: Config, state: RunState, layout: Layout) -> Iterator[str]:
 
     yield f"Config: {config.path} ({standing(layout)})"
     with evidence_kept(layout):
-        progress: Progress = _tracker(config).evaluate(readonly=True)
+        progress: Progress = plugins.make_tracker(config).evaluate(readonly=True)
     yield f"Tracker: {config.tracking.type}, {progress.summary()}"
     yield f"Git: {_git(config)}"
     yield f"Sandbox: {_sandbox(config)}"
@@ -113,12 +103,6 @@ def _sandbox(config: Config) -> str:
     return f"on, but {missing} is missing: Bash runs UNSANDBOXED" if missing else "on"
 
 
-def _tracker(config: Config) -> Any:
-    from ..plugins import load_plugins
-
-    return load_plugins().make_tracker(config)
-
-
 def _budget(config: Config) -> str:
     budget, parts = config.budget, []
     if budget.max_cost_usd is not None:
@@ -144,14 +128,16 @@ def run_dry(
     """Print what ``run`` would do with these arguments; write nothing, ask no model."""
     from ..config import load_config
     from ..plugins import load_plugins
+    from ..run.books import StateStore
 
+    plugins = load_plugins()
     config = load_config(
-        project_dir, harness_dir, overrides=overrides, tracker_types=load_plugins().tracker_types()
+        project_dir, harness_dir, overrides=overrides, tracker_types=plugins.tracker_types()
     )
     if budget:
         config = replace(config, budget=replace(config.budget, **budget))
     layout = config.layout
-    for line in _lines(config, _state(layout), layout):
+    for line in _lines(config, plugins, StateStore(layout).peek(), layout):
         print(line)
     print("Dry run: no model was asked and nothing was written.")
     return int(ExitCode.COMPLETE)

@@ -90,14 +90,13 @@ def build(layout: Layout, result: RunResult | None = None) -> RunReport:
     record of how the last run stopped."""
     store = StateStore(layout)
     rows = tuple(_row(entry, layout) for entry in store.ledger())
-    state = store.load() if layout.state.exists() else None
+    state = store.peek()  # read only: a report or a status repairs nothing
     code: int | None
     if result is not None:
         code, reason = int(result.exit_code), result.reason
         strength = result.progress.strength
     else:
-        code = state.last_exit_code if state else None
-        reason = state.last_reason if state else ""
+        code, reason = state.last_exit_code, state.last_reason
         strength = None
     status = "not run yet" if code is None else ("complete" if code == 0 else "stopped")
     return RunReport(

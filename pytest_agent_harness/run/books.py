@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..errors import LockError, StateError
+from ..errors import LockError, PlantedLinkError, StateError
 from ..files import open_append, read_bytes, read_text, write_atomic
 from ..layout import Layout
 from .recovery import OutcomeClass, describe_error
@@ -146,6 +146,14 @@ class StateStore:
         self.ledger_path = layout.ledger
         self._layout = layout
         self.warnings: list[str] = []
+
+    def peek(self) -> RunState:
+        """The saved state, read only: a missing or corrupt file reads as a fresh start and is
+        left as it is (``load`` is what repairs it, under the run lock)."""
+        try:
+            return RunState.from_json(json.loads(read_bytes(self.state_path)))
+        except (OSError, ValueError, TypeError, AttributeError, PlantedLinkError):
+            return RunState()
 
     def load(self) -> RunState:
         """The saved state; a corrupt file is moved aside and rebuilt from the ledger."""
