@@ -25,6 +25,8 @@ def test_a_script_runs_the_config_in_a_copy_and_labels_costs_simulated(
             "file_path": "{project}/feature_list.json", "content": json.dumps(done)}}]},
         {"text": "Done."},
     ]}))  # fmt: skip
+    for leftover in ("session.json", "ledger.jsonl", "session.json.corrupt-1", "report.md"):
+        (project / ".agent-harness" / leftover).write_text("{}")  # an earlier run's
     before = tree(project)
     into = tmp_path / "tried"
     assert main(["try", "--script", str(script), "--into", str(into),
@@ -32,6 +34,9 @@ def test_a_script_runs_the_config_in_a_copy_and_labels_costs_simulated(
     out = capsys.readouterr().out
     assert tree(project) == before  # the project itself is left as it was
     assert json.loads((into / "feature_list.json").read_text())[0]["passes"] is True
+    assert not (into / ".agent-harness" / "session.json.corrupt-1").exists()  # not copied
+    ledger = (into / ".agent-harness" / "ledger.jsonl").read_text().splitlines()
+    assert len(ledger) == 1  # the copy started afresh: the earlier run's ledger stayed behind
     assert "Requests the model answered: 2" in out and "(simulated)" in out
     assert "COMPLETE" in out
 

@@ -22,6 +22,7 @@ import json
 import shutil
 import sys
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +76,14 @@ def load_script(path: Path, project: Path) -> list[Any]:
 
 
 def _copy(project: Path, into: Path) -> None:
-    runtime = {entry.rstrip("/") for entry in RUNTIME_IGNORES if not entry.startswith("#")}
+    """The project less ``.git`` and the harness's runtime files (the runtime .gitignore's own
+    patterns), so the try starts where a first run would."""
+    runtime = [entry.rstrip("/") for entry in RUNTIME_IGNORES if not entry.startswith("#")]
 
     def ignored(folder: str, names: list[str]) -> set[str]:
         skip = {".git"} & set(names)
         if Path(folder).name == HARNESS_DIR_NAME:
-            skip |= {n for n in names if n in runtime or n.endswith(".corrupt") or n == "report.md"}
+            skip |= {n for n in names if any(fnmatch(n, pattern) for pattern in runtime)}
         return skip
 
     shutil.copytree(project, into, symlinks=True, ignore=ignored, dirs_exist_ok=True)
