@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--live", action="store_true", help="also make one real API round trip (costs a little)"
     )
     _add_run(sub, location)
+    _add_merge(sub, location)
     _add_status(sub, location)
     _add_report(sub, location)
     _add_try(sub, location)
@@ -176,6 +177,42 @@ def _add_run(sub: Any, location: argparse.ArgumentParser) -> None:
         "would use; ask no model and write nothing",
     )
     run.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="run N agents at once, each on one unit of the work in its own git worktree, "
+        "merged back into this branch as each unit passes",
+    )
+    run.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="work on shard I of N only (a CI matrix job), on the branch "
+        "agent-harness/shard-I-of-N; bring the shards together with agent-harness merge",
+    )
+
+
+def _add_merge(sub: Any, location: argparse.ArgumentParser) -> None:
+    merge = sub.add_parser(
+        "merge",
+        parents=[location],
+        help="merge shard branches into this branch and check the merged tree like status --check",
+        description="Merge the given branches (the shards' results) into the checked-out "
+        "branch with merge commits, then measure the merged tree with the tracker (and the "
+        "strength gate when it is on). Exit 0 only when it is complete and untampered.",
+    )
+    merge.add_argument("branches", nargs="+", metavar="BRANCH", help="branches to merge")
+    merge.add_argument("--trust-config", action="store_true", help=TRUST_HELP)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from .parallel.units import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_status(sub: Any, location: argparse.ArgumentParser) -> None:

@@ -88,6 +88,10 @@ def _dispatch(args: argparse.Namespace, layout: Layout) -> int:
         return print_checks(run_checks(layout, live=args.live))
     if args.command == "run":
         return _run(args, layout)
+    if args.command == "merge":
+        from .commands.merge import run_merge
+
+        return run_merge(layout, args.branches, trust_config=args.trust_config)
     if args.command == "status":
         from .commands.status import run_status
 
@@ -147,6 +151,8 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
         budget=budget,
         json_events=args.json,
         display=None if args.json else _display(args),
+        workers=args.workers,
+        shard=args.shard,
     )
 
 

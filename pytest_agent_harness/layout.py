@@ -27,6 +27,9 @@ _CLAUDE = "claude"
 _LOCK = "run.lock"
 _GITIGNORE = ".gitignore"
 _REPORT = "report"
+_UNITS = "units"
+_SHARDS = "shards"
+_PARALLEL = "parallel.json"
 
 RUNTIME_IGNORES = (
     "# Written by agent-harness: runtime files that do not belong in the project's history.",
@@ -39,6 +42,9 @@ RUNTIME_IGNORES = (
     _LOCK,
     f"{_REPORT}.html",
     f"{_REPORT}.md",
+    f"{_UNITS}/",
+    f"{_SHARDS}/",
+    _PARALLEL,
     ".*.tmp",
 )
 
@@ -49,6 +55,12 @@ class Layout:
 
     project_dir: Path
     harness_dir: Path
+    guarded: tuple[Path, ...] = ()
+    """More paths the agent may never write, and the session audit watches (a worker's: the
+    harness files its worktree holds, the repository's config and hooks)."""
+    shared: tuple[Path, ...] = ()
+    """Paths the agent may never write that others write meanwhile, so no audit compares them
+    (a worker's: the run's harness dir and the repository, which the coordinator writes)."""
 
     @classmethod
     def of(cls, project_dir: Path, harness_dir: Path | None = None) -> Layout:
@@ -143,6 +155,27 @@ class Layout:
         return user_state_dir() / "baselines" / f"{_key(self.harness_dir)}.json"
 
     @property
+    def worktrees_dir(self) -> Path:
+        """Where a parallel run's workers get their git worktrees: outside the project, so the
+        project's own tools never walk into them, and so a worker's sandbox (its worktree
+        writable) shares no folder with the harness dir it may not write."""
+        return user_state_dir() / "worktrees" / _key(self.project_dir)
+
+    @property
+    def units_dir(self) -> Path:
+        """A parallel run's workers' books: one folder per unit attempt (state, ledger, logs)."""
+        return self.harness_dir / _UNITS
+
+    def shard_dir(self, index: int, count: int) -> Path:
+        """A shard's books (``run --shard I/N``): its state, ledger, units and logs."""
+        return self.harness_dir / _SHARDS / f"{index}-of-{count}"
+
+    @property
+    def parallel_state(self) -> Path:
+        """``parallel.json``: a parallel run's units, where each stands, and its merges."""
+        return self.harness_dir / _PARALLEL
+
+    @property
     def report_html(self) -> Path:
         """The run report, written at the end of every run (``agent-harness report``)."""
         return self.harness_dir / f"{_REPORT}.html"
@@ -172,7 +205,8 @@ class Layout:
         tracker file). In a folder of a larger repository, ``PROJECT/.git`` too: a repository
         planted there would be the one git finds first."""
         own = self.project_dir / ".git"
-        return (self.harness_dir, self.git_dir, *([own] if own != self.git_dir else []), *extra)
+        mine = (own,) if own != self.git_dir else ()
+        return (self.harness_dir, self.git_dir, *mine, *self.guarded, *self.shared, *extra)
 
 
 def user_state_dir() -> Path:

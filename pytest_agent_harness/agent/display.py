@@ -50,6 +50,10 @@ class Display:
     def close(self) -> None:
         """The run is over (a live display takes its status line away)."""
 
+    def worker_rows(self, rows: list[str]) -> None:
+        """A parallel run's workers, one line each, kept under the status line of a live
+        display; plain output shows each worker's sessions as lines instead."""
+
     def line(self, text: str = "") -> None:
         """One line; once the reader has gone (a closed pipe, a closed terminal), nothing
         more is shown and the run goes on: its record is the ledger, not this output."""

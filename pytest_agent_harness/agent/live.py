@@ -15,6 +15,7 @@ from .display import Display
 from .session import SessionEvent, SessionOutcome
 
 CLEAR = "\r\x1b[2K"
+CLEAR_BELOW = "\r\x1b[J"
 TICK_SECONDS = 1.0
 
 
@@ -32,6 +33,7 @@ class LiveDisplay(Display):
         self.started = time.monotonic()
         self.fields: dict[str, str] = {}
         self.wait_until = 0.0
+        self.rows: list[str] = []
         self.lock = threading.RLock()
         self.stop = threading.Event()
         self.ticker = threading.Thread(target=self._tick, daemon=True, name="status-line")
@@ -48,11 +50,25 @@ class LiveDisplay(Display):
     def _draw(self) -> None:
         if self.closed:
             return
+        text = CLEAR + self.paint(self._status(), "green")[:400]
+        if self.rows:  # the workers' lines, then back up to the status line
+            text = CLEAR_BELOW + text[len(CLEAR) :]
+            text += "".join(f"\n  {row[:200]}" for row in self.rows)
+            text += f"\x1b[{len(self.rows)}A\r"
         try:
-            self.stream.write(CLEAR + self.paint(self._status(), "green")[:400])
+            self.stream.write(text)
             self.stream.flush()
         except (BrokenPipeError, OSError, ValueError):
             self.closed = True
+
+    def worker_rows(self, rows: list[str]) -> None:
+        with self.lock:
+            if rows != self.rows and self.rows and not self.closed:
+                try:
+                    self.stream.write(CLEAR_BELOW)
+                except (BrokenPipeError, OSError, ValueError):
+                    self.closed = True
+            self.rows = rows
 
     def _tick(self) -> None:
         while not self.stop.wait(TICK_SECONDS):
@@ -63,7 +79,7 @@ class LiveDisplay(Display):
         with self.lock:
             if not self.closed:
                 try:
-                    self.stream.write(CLEAR)
+                    self.stream.write(CLEAR_BELOW if self.rows else CLEAR)
                 except (BrokenPipeError, OSError, ValueError):
                     self.closed = True
             super().line(text)
@@ -74,7 +90,7 @@ class LiveDisplay(Display):
         with self.lock:
             if not self.closed:
                 try:
-                    self.stream.write(CLEAR)
+                    self.stream.write(CLEAR_BELOW if self.rows else CLEAR)
                     self.stream.flush()
                 except (BrokenPipeError, OSError, ValueError):
                     self.closed = True

@@ -20,11 +20,14 @@ def run_harness(
     budget: Mapping[str, Any] | None = None,
     json_events: bool = False,
     display: Display | None = None,
+    workers: int | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> int:
     """Build the run's plugins, load its config, check it is trusted, and run sessions until a
     stop; the exit code. ``trust_config`` accepts a config changed since it was trusted;
     ``budget``: ``[budget]`` keys given on the command line for this invocation;
-    ``json_events``: events as JSON lines on stdout, the human lines on stderr."""
+    ``json_events``: events as JSON lines on stdout, the human lines on stderr;
+    ``workers``, ``shard``: a parallel run (``parallel/``)."""
     from ..agent.display import Display
     from ..config import load_config
     from ..plugins import load_plugins
@@ -45,4 +48,11 @@ def run_harness(
     notice = check(config.layout, accept=trust_config)
     if notice:
         display.line(notice)
+    if workers is not None or shard is not None:
+        from ..parallel.coordinator import Coordinator
+
+        coordinator = Coordinator(
+            config, display, plugins=plugins, workers=workers or 1, shard_of=shard
+        )
+        return int(coordinator.run().exit_code)
     return int(Runner(config, display, plugins=plugins).run().exit_code)

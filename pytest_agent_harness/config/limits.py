@@ -1,5 +1,5 @@
-"""The ``[error_recovery]``, ``[budget]`` and ``[notify]`` tables: how a run waits, retries
-and stops, and whom it tells."""
+"""The ``[error_recovery]``, ``[budget]``, ``[notify]`` and ``[parallel]`` tables: how a run
+waits, retries and stops, whom it tells, and how parallel workers split the work."""
 
 from __future__ import annotations
 
@@ -74,3 +74,20 @@ class BudgetConfig:
     @property
     def max_duration_seconds(self) -> float | None:
         return duration_seconds(self.max_duration) if self.max_duration else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParallelConfig:
+    together: tuple[str, ...] = key(
+        (),
+        "list[str]",
+        help="Patterns (fnmatch) of unit keys that go together: each makes one unit of all "
+        "the units it matches (run --workers, --shard).",
+    )
+    max_attempts: int = key(
+        3,
+        "int",
+        check=at_least(1),
+        help="Attempts at one unit in a run (a merge conflict or a broken merged tree starts "
+        "a new one) before it is given up.",
+    )

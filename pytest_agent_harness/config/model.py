@@ -29,7 +29,7 @@ from .fields import (
     one_of,
     table,
 )
-from .limits import BudgetConfig, ErrorRecoveryConfig, NotifyConfig
+from .limits import BudgetConfig, ErrorRecoveryConfig, NotifyConfig, ParallelConfig
 from .strength import StrengthConfig
 
 KNOWN_TOOLS = (
@@ -325,6 +325,9 @@ class Config:
     budget: BudgetConfig = table(BudgetConfig, help="Limits that stop the run (exit 3).")
     git: GitConfig = table(GitConfig, help="The checkpoint commits after each session.")
     notify: NotifyConfig = table(NotifyConfig, help="A command told when a run stops.")
+    parallel: ParallelConfig = table(
+        ParallelConfig, help="How run --workers and --shard split the work into units."
+    )
     strength: StrengthConfig = table(
         StrengthConfig, help="The strength gate: coverage and mutation parity with the baseline."
     )
@@ -338,10 +341,19 @@ class Config:
     """Tests named on a ``pytest --agent-harness`` command line, for the pytest tracker."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Where ``model`` and ``max_iterations`` came from (command line, environment, ...)."""
+    guarded: tuple[Path, ...] = ()
+    """A parallel worker's extra protected paths (``Layout.guarded``)."""
+    shared: tuple[Path, ...] = ()
+    """A parallel worker's protected paths others write meanwhile (``Layout.shared``)."""
 
     @property
     def layout(self) -> Layout:
-        return Layout(project_dir=self.project_dir, harness_dir=self.harness_dir)
+        return Layout(
+            project_dir=self.project_dir,
+            harness_dir=self.harness_dir,
+            guarded=self.guarded,
+            shared=self.shared,
+        )
 
 
 def key_help(dotted: str) -> str:

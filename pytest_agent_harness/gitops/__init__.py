@@ -45,7 +45,7 @@ from .repository import (
     is_ignored,
     open_repo,
     prefix_of,
-    ref_root,
+    refs_of,
     tree_of_worktree,
     untracked_at,
     without_nested_repositories,
@@ -164,15 +164,16 @@ def snapshot(
                 env=identity(author),
             )
         )
-        repo.git.update_ref(snapshot_ref(session, prefix_of(repo)), commit)
+        repo.git.update_ref(snapshot_ref(session, refs_of(repo)), commit)
         return commit
 
 
-def snapshot_ref(session: int, prefix: str = "") -> str:
-    """The safety ref of a session: ``refs/agent-harness/session-N/start`` for a project at the
-    top of its repository, ``refs/agent-harness/projects/FOLDER/session-N/start`` for a folder
-    of a larger one (so two projects in one repository keep their refs apart)."""
-    return f"{ref_root(prefix)}session-{session}/start"
+def snapshot_ref(session: int, root: str = "refs/agent-harness/") -> str:
+    """The safety ref of a session under the project's ref root (``refs_of``):
+    ``refs/agent-harness/session-N/start`` for a project at the top of its repository,
+    ``refs/agent-harness/projects/FOLDER/session-N/start`` for a folder of a larger one (so two
+    projects in one repository keep their refs apart), ``…/worktrees/NAME/…`` for a worker."""
+    return f"{root}session-{session}/start"
 
 
 def changed_paths(project_dir: Path, since: str, *, guard: GitGuard | None = None) -> list[str]:
@@ -197,9 +198,7 @@ def recover(
     hooks = hooks_for(project_dir, guard)
     with open_repo(project_dir, hooks) as repo:
         try:
-            since = str(
-                repo.git.rev_parse("--verify", "-q", snapshot_ref(session, prefix_of(repo)))
-            )
+            since = str(repo.git.rev_parse("--verify", "-q", snapshot_ref(session, refs_of(repo))))
         except GitCommandError:
             return Checkpoint(commit=None, paths=())
         tree = tree_of_worktree(repo)
@@ -355,7 +354,7 @@ def _pathspec_file(paths: Sequence[str]) -> Iterator[str]:
 def snapshot_refs(project_dir: Path) -> Mapping[str, str]:
     """Every safety ref the harness has recorded, name to commit."""
     with open_repo(project_dir) as repo:
-        root = ref_root(prefix_of(repo))
+        root = refs_of(repo)
         out = repo.git.for_each_ref("--format=%(refname) %(objectname)", root.rstrip("/"))
     pairs = (line.split(" ", 1) for line in str(out).splitlines() if line)
     return {ref: commit for ref, commit in pairs if _SESSION_REF.fullmatch(ref[len(root) :])}

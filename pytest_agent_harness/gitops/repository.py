@@ -56,6 +56,8 @@ class HardenedRepo(Repo):
     GitCommandWrapperType = HardenedGit
     prefix = ""
     """The project's folder in the repository: '' at its top, else ``sub/proj/``."""
+    ref_space = f"{REF_PREFIX}/"
+    """Where the harness keeps this project's safety refs (``ref_root``)."""
 
 
 @contextmanager
@@ -70,6 +72,7 @@ def open_repo(project_dir: Path, hooks: Path | None = None) -> Iterator[Repo]:
     with HardenedRepo(top) as repo:
         if isinstance(repo, HardenedRepo):
             repo.prefix = prefix
+            repo.ref_space = ref_root(prefix, _linked_name(repo))
         repo.git._working_dir = str(project_dir)  # GitPython has no setter
         if isinstance(repo.git, HardenedGit):
             repo.git.hooks = hooks
@@ -181,7 +184,18 @@ def without_nested_repositories(repo: Repo, root: Path, paths: Sequence[str]) ->
     return [p for p in paths if p not in dropped]
 
 
-def ref_root(prefix: str) -> str:
+def _linked_name(repo: Repo) -> str:
+    """The name of the linked worktree ``repo`` is opened in ('' in the main one): refs are
+    shared by all worktrees, so each keeps its safety refs under its own name."""
+    git_dir = os.path.realpath(repo.git_dir)
+    return "" if git_dir == os.path.realpath(repo.common_dir) else os.path.basename(git_dir)
+
+
+def ref_root(prefix: str, worktree: str = "") -> str:
+    """``refs/agent-harness/``, then ``worktrees/NAME/`` in a linked worktree (a parallel
+    run's worker) or ``projects/FOLDER/`` for a folder of a larger repository."""
+    if worktree:
+        return f"{REF_PREFIX}/worktrees/{re.sub(r'[^A-Za-z0-9_.-]', '_', worktree)}/"
     if not prefix:
         return f"{REF_PREFIX}/"
     parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in prefix.strip("/").split("/")]
@@ -189,6 +203,11 @@ def ref_root(prefix: str) -> str:
     if folder != prefix.strip("/"):  # two folders may sanitise alike: keep them apart
         folder += "-" + hashlib.sha256(prefix.encode()).hexdigest()[:8]
     return f"{REF_PREFIX}/{PROJECTS}/{folder}/"
+
+
+def refs_of(repo: Repo) -> str:
+    """Where the safety refs of the project ``repo`` was opened for live (``ref_root``)."""
+    return repo.ref_space if isinstance(repo, HardenedRepo) else f"{REF_PREFIX}/"
 
 
 def prefix_of(repo: Repo) -> str:

@@ -312,16 +312,25 @@ def _ledger_entry(state: RunState, done: SessionRecord) -> LedgerEntry:
 
 
 @contextlib.contextmanager
-def run_lock(layout: Layout) -> Iterator[None]:
-    """Hold the project's run lock; a lock left by a dead process is taken over."""
+def run_lock(layout: Layout, wait: float = 0.0) -> Iterator[None]:
+    """Hold the project's run lock; a lock left by a dead process is taken over, one held by
+    this process is held on (and kept when the inner holder is done). ``wait``: seconds to
+    wait for another live holder before giving up."""
     path = layout.lock
     path.parent.mkdir(parents=True, exist_ok=True)
+    if _lock_holder(path) == os.getpid():
+        yield
+        return
+    deadline = time.monotonic() + wait
     while True:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             holder = _lock_holder(path)
             if holder is not None and _alive(holder) and holder != os.getpid():
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
                 raise LockError(path, holder) from None
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
@@ -335,6 +344,12 @@ def run_lock(layout: Layout) -> Iterator[None]:
         if _lock_holder(path) == os.getpid():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+
+def lock_holder(layout: Layout) -> int | None:
+    """The live process holding ``layout``'s run lock, if one does."""
+    holder = _lock_holder(layout.lock)
+    return holder if holder is not None and _alive(holder) else None
 
 
 def _lock_holder(path: Path) -> int | None:

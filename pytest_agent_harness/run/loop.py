@@ -21,7 +21,7 @@ from ..errors import ExitCode, SandboxUnavailable
 from ..sandbox import cli_sandbox_missing
 from ..security.guards import audited_paths, build_guards, sandbox_deny_write
 from ..security.paths import WRITE_TOOLS
-from ..trackers.base import Progress, measure_before_first_session
+from ..trackers.base import Progress, Tracker, measure_before_first_session
 from .audit import ProtectedFiles
 from .authorship import ToolWindows
 from .books import RunState, SessionRecord, StateStore, run_lock
@@ -60,8 +60,13 @@ class Runner:
         session_fn: SessionFn | None = None,
         sleep: Callable[[float], None] = time.sleep,
         extra_env: Mapping[str, str] | None = None,
+        tracker: Tracker | None = None,
+        final: bool = True,
     ) -> None:
+        """``tracker`` replaces the config's (a parallel worker's, narrowed to its unit);
+        ``final`` False leaves the summary, report and notification to whoever started it."""
         self.config = config
+        self.final = final
         self.display = display or Display()
         self.session_fn = session_fn
         self.waits = Waits(config, self.display, sleep)
@@ -73,7 +78,7 @@ class Runner:
         self.plugins = plugins
         self.store = StateStore(config.layout)
         self.git = Checkpoints(config, self.display)
-        self.tracker = plugins.make_tracker(config)
+        self.tracker = tracker or plugins.make_tracker(config)
         self.progress = Progress()
         self.sandbox = "on"
         self.started = time.monotonic()
@@ -84,7 +89,7 @@ class Runner:
     def run(self) -> RunResult:
         self.started = time.monotonic()
         with run_lock(self.config.layout):
-            self.sandbox = self._check_sandbox()
+            self.sandbox = check_sandbox(self.config, self.display)
             from ..trackers.builtin import agent_writable_evidence
 
             if notice := agent_writable_evidence(self.config):
@@ -104,7 +109,11 @@ class Runner:
                         reason=f"interrupted{what}; run the same command again to resume",
                         progress=self.progress,
                     )
-            finish(self.config, self.display, self.store, state, result)
+            if self.final:
+                finish(self.config, self.display, self.store, state, result)
+            else:
+                state.last_exit_code, state.last_reason = int(result.exit_code), result.reason
+                self.store.save(state)
             return result
 
     def _sync_init_files(self, state: RunState) -> None:
@@ -118,30 +127,6 @@ class Runner:
         )
         if state.init_files != before:
             self.store.save(state)
-
-    def _check_sandbox(self) -> str:
-        """Fail closed when the sandbox is required and cannot run; say loudly when it is off."""
-        sandbox = self.config.security.sandbox
-        if not sandbox.enabled:
-            self.display.warn(
-                "the OS sandbox is OFF ([security.sandbox] enabled = false): the agent's Bash "
-                "runs with your privileges; every session records sandbox: off in the ledger"
-            )
-            return "off"
-        missing = cli_sandbox_missing()
-        if not missing:
-            return "on"
-        if sandbox.fail_if_unavailable:
-            raise SandboxUnavailable(
-                f"the OS sandbox needs {missing}, which is not installed; install it "
-                "(apt-get install bubblewrap socat) or, to run Bash unsandboxed, set "
-                f"[security.sandbox] enabled = false in {self.config.path}"
-            )
-        self.display.warn(
-            f"the OS sandbox cannot run ({missing} not installed) and "
-            "[security.sandbox] fail_if_unavailable = false: Bash runs UNSANDBOXED"
-        )
-        return "unavailable"
 
     def _loop(self, state: RunState) -> RunResult:
         config = self.config
@@ -385,3 +370,29 @@ class Runner:
             sandbox=sandbox if sandbox.enabled else None,
             deny_write=sandbox_deny_write(config),
         )
+
+
+def check_sandbox(config: Config, display: Display) -> str:
+    """Fail closed when the sandbox is required and cannot run; say loudly when it is off.
+    How Bash runs, as the ledger records it: "on", "off" or "unavailable"."""
+    sandbox = config.security.sandbox
+    if not sandbox.enabled:
+        display.warn(
+            "the OS sandbox is OFF ([security.sandbox] enabled = false): the agent's Bash "
+            "runs with your privileges; every session records sandbox: off in the ledger"
+        )
+        return "off"
+    missing = cli_sandbox_missing()
+    if not missing:
+        return "on"
+    if sandbox.fail_if_unavailable:
+        raise SandboxUnavailable(
+            f"the OS sandbox needs {missing}, which is not installed; install it "
+            "(apt-get install bubblewrap socat) or, to run Bash unsandboxed, set "
+            f"[security.sandbox] enabled = false in {config.path}"
+        )
+    display.warn(
+        f"the OS sandbox cannot run ({missing} not installed) and "
+        "[security.sandbox] fail_if_unavailable = false: Bash runs UNSANDBOXED"
+    )
+    return "unavailable"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,9 @@ GIT_AUDITED = ("config", "hooks", "info", "refs", "packed-refs", "HEAD", "logs")
 
 def _with_git(config: Config, names: tuple[str, ...]) -> tuple[Path, ...]:
     git_dir = config.layout.git_dir
-    others = tuple(p for p in protected_paths(config) if p != git_dir)
+    others = tuple(p for p in protected_paths(config) if p != git_dir and p not in config.shared)
+    if os.path.isfile(git_dir):  # a linked worktree's pointer to its repository
+        return (*others, git_dir)
     return others + tuple(git_dir / name for name in names)
 
 
@@ -52,11 +55,12 @@ def sandbox_deny_write(config: Config) -> tuple[Path, ...]:
     all but its config, hooks, info and the harness's own refs."""
     if not config.security.git.agent_writes:
         return protected_paths(config)
-    return _with_git(config, GIT_KEPT)
+    return (*_with_git(config, GIT_KEPT), *config.shared)
 
 
 def audited_paths(config: Config) -> tuple[Path, ...]:
-    """What the session audit compares before and after each session (files, not objects)."""
+    """What the session audit compares before and after each session (files, not objects);
+    never the ``shared`` paths, which others write while the session runs."""
     return _with_git(config, GIT_KEPT if config.security.git.agent_writes else GIT_AUDITED)
 
 

@@ -1,0 +1,250 @@
+"""``run --workers N`` and ``run --shard I/N``: the coordinator.
+
+It measures the run's tree, splits the tracker's items into units (``units.py``), and keeps N
+workers busy (``plan.py``): each session of a unit runs in a worker process (``worker.py``) in
+the unit's own git worktree, on a branch of its own. When a worker says its unit passes, the
+coordinator merges the branch into the run's branch and measures the merged tree
+(``merging.py``), whose verdict alone counts. One budget holds for all workers: no session
+starts once the cost, the duration, the sessions without progress or ``max_iterations`` are
+spent, so the overshoot is at most the sessions in flight, one per worker.
+
+With ``--shard I/N`` the run works on shard I's units only, and its branch is
+``agent-harness/shard-I-of-N``, checked out in a worktree of its own with books of its own, so
+shards of one checkout can run at once; ``agent-harness merge`` brings the branches together.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ExitCode
+from ..gitops import branches
+from ..run.books import RunState, StateStore, run_lock
+from ..run.checkpoints import Checkpoints
+from ..run.ending import finish
+from ..run.report import RunResult
+from ..run.signals import as_interrupts
+from ..trackers.base import Progress, measure_before_first_session
+from . import slots
+from .merging import Target
+from .plan import Plan
+from .units import partition, shard
+from .worker import rooted, seed_baseline
+
+if TYPE_CHECKING:
+    from ..agent.display import Display
+    from ..config import Config
+    from ..plugins import Plugins
+
+SHARD_LOCK_WAIT_SECONDS = 600.0
+"""How long a shard waits for another shard of the same checkout to take the baseline."""
+
+
+class Coordinator:
+    def __init__(
+        self,
+        config: Config,
+        display: Display,
+        *,
+        plugins: Plugins,
+        workers: int,
+        shard_of: tuple[int, int] | None = None,
+    ) -> None:
+        self.config = config
+        self.display = display
+        self.plugins = plugins
+        self.workers = workers
+        self.shard_of = shard_of
+        self.events: slots.Events = queue.Queue()
+        self.running: dict[str, slots.Slot] = {}
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.started = time.monotonic()
+        self.progress = Progress()
+        self.plan: Plan | None = None
+
+    @property
+    def tag(self) -> str:
+        return "run" if self.shard_of is None else "shard-{}-of-{}".format(*self.shard_of)
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        from ..run.loop import check_sandbox
+
+        self.started = time.monotonic()
+        main = self.config.layout
+        wait = SHARD_LOCK_WAIT_SECONDS if self.shard_of else 0.0
+        with run_lock(main, wait=wait):
+            check_sandbox(self.config, self.display)
+            Checkpoints(self.config, self.display).prepare()
+            first = self._baseline()
+            if self.shard_of is None:
+                return self._run(self.config, first)
+        return self._run(self._shard_tree(), None)
+
+    def _baseline(self) -> Progress | None:
+        """The run's tamper baseline, taken before any session (on the first run only), and
+        that measurement; None when an earlier run measured."""
+        if StateStore(self.config.layout).peek().session or self.config.layout.baseline.exists():
+            return None
+        progress = measure_before_first_session(self.plugins.make_tracker(self.config))
+        Checkpoints(self.config, self.display).commit_harness_files(progress)
+        return progress
+
+    def _shard_tree(self) -> Config:
+        """The shard's branch, checked out in a worktree of its own, with books of its own."""
+        index, count = self.shard_of or (1, 1)
+        main = self.config.layout
+        branch = f"{branches.BRANCH_PREFIX}{self.tag}"
+        path = main.worktrees_dir / self.tag
+        tree = branches.add_worktree(
+            main.project_dir, path, branch, branches.head(main.project_dir)
+        )
+        books = rooted(self.config, tree.resolve(), main.shard_dir(index, count))
+        books.harness_dir.mkdir(parents=True, exist_ok=True)
+        if not books.layout.baseline_copy.exists():
+            seed_baseline(main, books.layout)
+        self.display.line(f"Shard {index}/{count}: branch {branch}, checked out at {path}")
+        return books
+
+    def _run(self, books: Config, first: Progress | None) -> RunResult:
+        with run_lock(books.layout):
+            store = StateStore(books.layout)
+            state = store.load()
+            for warning in store.warnings:
+                self.display.warn(warning)
+            with as_interrupts() as stop:
+                try:
+                    result = self._work(books, store, state, first)
+                except KeyboardInterrupt:
+                    self._stop_all(stop.received or signal.SIGINT)
+                    what = f" by {stop.received.name}" if stop.received else ""
+                    result = RunResult(
+                        exit_code=stop.exit_code,
+                        reason=f"interrupted{what}; run the same command again to resume",
+                        progress=self.progress,
+                    )
+            finish(books, self.display, store, state, result)
+            return result
+
+    def _work(
+        self, books: Config, store: StateStore, state: RunState, first: Progress | None
+    ) -> RunResult:
+        state.consecutive_errors = state.consecutive_rate_limits = 0  # counted per invocation
+        git = Checkpoints(books, self.display)
+        git.prepare()
+        tracker = self.plugins.make_tracker(books)
+        self.progress = first if first is not None else tracker.evaluate()
+        self.display.line(f"Progress: {self.progress.summary()}")
+        target = Target(
+            project_dir=books.project_dir,
+            author=self.config.git.author,
+            guard=git.guard,
+            evaluate=tracker.evaluate,
+            forbidden=forbidden_paths(self.config),
+        )
+        units = partition(self.progress.items, self.config.parallel.together)
+        if self.shard_of is not None:
+            units = shard(units, *self.shard_of)
+        tree_root = self.config.layout.worktrees_dir / f"{self.tag}-units"
+        self.plan = Plan(self, books, store, state, target, units, tree_root)
+        return self.plan.execute()
+
+    def _stop_all(self, sig: signal.Signals) -> None:
+        """Stop every worker, wait for each to record its session, and bring those in."""
+        live = list(self.running.values())
+        if live:
+            self.display.line(f"Stopping {len(live)} worker(s)...")
+        slots.stop_all(live, sig)
+        plan = self.plan
+        if plan is None:
+            return
+        from .intake import bring_over
+
+        for slot in live:
+            unit = plan.record.units.get(slot.unit)
+            if unit is not None:
+                bring_over(unit, plan.books_of(unit), plan.store, plan.state, slot.rss_mb)
+        self.running.clear()
+        plan.save()
+
+    # -- the budget ----------------------------------------------------------------------
+
+    def over_budget(self, state: RunState, sessions: int) -> RunResult | None:
+        """Why no session may start now, by the run's one budget, if none may."""
+        budget, config = self.config.budget, self.config
+
+        def stop(code: ExitCode, reason: str) -> RunResult:
+            return RunResult(exit_code=code, reason=reason, progress=self.progress)
+
+        if budget.max_cost_usd is not None and state.totals.cost_usd >= budget.max_cost_usd:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: ${state.totals.cost_usd:.4f} spent by all workers, budget.max_cost_usd "
+                f"is ${budget.max_cost_usd:.4f}; raise it to go on",
+            )
+        seconds = budget.max_duration_seconds
+        if seconds is not None and time.monotonic() - self.started >= seconds:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: this run has lasted budget.max_duration ({budget.max_duration}); "
+                "run again to go on",
+            )
+        limit = budget.max_sessions_without_progress
+        if limit is not None and state.sessions_without_progress >= limit:
+            return stop(
+                ExitCode.BUDGET_EXHAUSTED,
+                f"budget: {state.sessions_without_progress} sessions in a row, across all "
+                f"workers, without progress (budget.max_sessions_without_progress = {limit})",
+            )
+        if state.consecutive_errors >= config.error_recovery.max_consecutive_errors:
+            return stop(
+                ExitCode.AGENT_FAILURE,
+                f"circuit breaker: {state.consecutive_errors} failed sessions in a row "
+                f"(error_recovery.max_consecutive_errors); last error: {state.last_error}",
+            )
+        if config.max_iterations is not None and sessions >= config.max_iterations:
+            return stop(
+                ExitCode.INCOMPLETE,
+                f"reached max_iterations ({config.max_iterations}) sessions across all workers "
+                "before completion",
+            )
+        return None
+
+    # -- what the person sees ------------------------------------------------------------
+
+    def on_event(self, label: str, event: dict[str, Any]) -> None:
+        """A worker's event: its row in the live display, and its warnings as lines."""
+        row = self.rows.setdefault(label, {})
+        kind = event.get("kind")
+        if kind == "tool_call":
+            row["tool"] = f"running {event.get('tool')}"
+        elif kind in ("session_end", "session_start"):
+            row["tool"] = ""
+        elif kind == "denial":
+            self.display.line(f"[{label}] denied {event.get('tool')}: {event.get('reason')}")
+        elif kind == "tamper_warning":
+            self.display.warn(f"[{label}] {event.get('text')}")
+
+    def show_rows(self) -> None:
+        """One line per worker under the live status line (a terminal only)."""
+        now = time.monotonic()
+        lines = []
+        for label in sorted(self.running):
+            slot = self.running[label]
+            tool = self.rows.get(label, {}).get("tool", "")
+            parts = [label, slot.unit, f"session {slot.session}", f"{now - slot.started:.0f}s"]
+            lines.append(" | ".join(part for part in [*parts, tool] if part))
+        self.display.worker_rows(lines)
+
+
+def forbidden_paths(config: Config) -> tuple[str, ...]:
+    """The repository paths no unit may change: the harness dir, and any ``.git`` entry."""
+    top, _ = branches.top_of(config.project_dir)
+    harness = config.harness_dir
+    inside = top.resolve() in harness.parents
+    own = (f"{harness.relative_to(top.resolve()).as_posix()}/",) if inside else ()
+    return (*own, ".git", ".git/", ".gitmodules")

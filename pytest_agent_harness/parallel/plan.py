@@ -1,0 +1,348 @@
+"""The coordinator's schedule: which unit the next free worker takes, what a finished session
+means for its unit, and when the run stops.
+
+A unit is ``pending`` (no attempt open), ``active`` (an attempt's worktree and branch exist;
+it gets sessions until its worker says it passes), ``done`` (merged, and its items pass on the
+merged tree) or ``failed`` (given up: ``parallel.max_attempts`` attempts in this invocation, or
+a branch that changed files the agent may not). A resumed run takes its units where the last
+one left them (``books.py``).
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ExitCode
+from ..gitops import branches
+from ..layout import Layout
+from ..run.books import LedgerEntry, RunState, StateStore
+from ..run.recovery import OutcomeClass, backoff_seconds
+from ..run.report import RunResult
+from . import books as unit_books
+from . import slots
+from .books import UnitState
+from .intake import bring_over
+from .merging import Target, merge_unit
+from .units import Unit, of_unit
+from .worker import WorkerSpec, seed_baseline
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from .coordinator import Coordinator
+
+POLL_SECONDS = 0.25
+STOPPED_BY_SIGNAL = (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP)
+
+
+class Plan:
+    def __init__(
+        self,
+        coordinator: Coordinator,
+        books: Config,
+        store: StateStore,
+        state: RunState,
+        target: Target,
+        units: list[Unit],
+        tree_root: Path,
+    ) -> None:
+        self.c = coordinator
+        self.config = coordinator.config
+        self.books = books
+        self.store = store
+        self.state = state
+        self.target = target
+        self.keys = [unit.key for unit in units]
+        self.tree_root = tree_root
+        self.record = unit_books.load(books.layout)
+        self.record.adopt(units)
+        self.attempts: dict[str, int] = {}
+        self.hold: dict[str, float] = {}
+        self.sessions = 0
+        self.final: RunResult | None = None
+
+    @property
+    def units(self) -> list[UnitState]:
+        return [self.record.units[key] for key in self.keys]
+
+    def save(self) -> None:
+        unit_books.save(self.books.layout, self.record)
+        self.store.save(self.state)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        self._reconcile()
+        self.c.display.line(
+            f"{len(self.keys)} unit(s), {self.record_count('done')} done; "
+            f"{self.c.workers} worker(s)"
+        )
+        while True:
+            self._collect()
+            if self.final is None:
+                self.final = self._must_stop()
+            if self.final is None:
+                self._fill()
+            if not self.c.running:
+                if self.final is not None:
+                    break
+                if not any(u.status in ("pending", "active") for u in self.units):
+                    self.final = self._nothing_left()
+                    break
+            self._wait()
+        if self.final.exit_code == ExitCode.COMPLETE:
+            branches.prune(self.config.project_dir)
+        return self.final
+
+    def record_count(self, status: str) -> int:
+        return sum(1 for unit in self.units if unit.status == status)
+
+    def _wait(self) -> None:
+        try:
+            label, event = self.c.events.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            self.c.show_rows()
+            return
+        self.c.on_event(label, event)
+        while True:
+            try:
+                label, event = self.c.events.get_nowait()
+            except queue.Empty:
+                break
+            self.c.on_event(label, event)
+        self.c.show_rows()
+
+    # -- starting sessions ---------------------------------------------------------------
+
+    def _fill(self) -> None:
+        busy = {slot.unit for slot in self.c.running.values()}
+        now = time.monotonic()
+        ready = [
+            u for u in self.units
+            if u.status in ("pending", "active") and u.key not in busy
+            and self.hold.get(u.key, 0) <= now
+        ]  # fmt: skip
+        ready.sort(key=lambda u: (u.sessions, u.status != "active", u.key))  # fair: fewest first
+        for unit in ready:
+            free = [f"w{i}" for i in range(1, self.c.workers + 1) if f"w{i}" not in self.c.running]
+            if not free or self._must_stop() is not None:
+                return
+            self._start(unit, free[0])
+
+    def _open(self, unit: UnitState) -> Path:
+        """The unit's worktree (made for a new attempt, reused for an open one)."""
+        if unit.status != "active":
+            unit.attempt += 1
+            while branches.tip(self.target.project_dir, unit.branch) is not None:
+                unit.attempt += 1
+            unit.status = "active"
+            unit.base = branches.head(self.target.project_dir)
+            self.attempts[unit.key] = self.attempts.get(unit.key, 0) + 1
+            self.save()
+        path = self.tree_root / unit.attempt_name
+        tree = branches.add_worktree(self.config.project_dir, path, unit.branch, unit.base)
+        return tree.resolve()
+
+    def books_of(self, unit: UnitState) -> Layout:
+        return Layout(
+            project_dir=(self.tree_root / unit.attempt_name).resolve(),
+            harness_dir=self.books.layout.units_dir / unit.attempt_name,
+        )
+
+    def _start(self, unit: UnitState, label: str) -> None:
+        tree = self._open(unit)
+        books = Layout(project_dir=tree, harness_dir=self.books_of(unit).harness_dir)
+        books.harness_dir.mkdir(parents=True, exist_ok=True)
+        if not books.baseline_copy.exists():
+            seed_baseline(self.books.layout, books)
+        self.state.session += 1
+        unit.inflight, unit.worker = self.state.session, label
+        self.save()
+        spec = WorkerSpec.of(self.config, unit, label, tree, books.harness_dir)
+        outside = self.books.layout.logs_dir / "workers"  # the session audits the books dir
+        spec.save(outside / f"{unit.attempt_name}.json")
+        slot = slots.start(
+            label, unit.key, self.state.session, outside / f"{unit.attempt_name}.json",
+            outside / f"{unit.attempt_name}.log", self.c.events,
+        )  # fmt: skip
+        self.c.running[label] = slot
+        self.sessions += 1
+        self.c.display.line(
+            f"[{label}] session {self.state.session}: unit {unit.key} (attempt {unit.attempt})"
+        )
+
+    # -- finished sessions ---------------------------------------------------------------
+
+    def _collect(self) -> None:
+        for label, slot in list(self.c.running.items()):
+            if not slot.reap():
+                continue
+            if slot.reader is not None:
+                slot.reader.join(timeout=5)
+            del self.c.running[label]
+            self._finished(slot)
+
+    def _finished(self, slot: slots.Slot) -> None:
+        unit = self.record.units[slot.unit]
+        books = self.books_of(unit)
+        entries = bring_over(unit, books, self.store, self.state, slot.rss_mb)
+        code = slot.exit_code
+        if not entries and code != ExitCode.COMPLETE:
+            unit.inflight = None
+            self.state.consecutive_errors += 1
+            self.state.last_error = (
+                f"worker {slot.label} ended (exit {code}) without recording a session; "
+                f"its log: {slot.log}"
+            )
+            self.c.display.warn(self.state.last_error)
+        self.save()
+        entry = entries[-1] if entries else None
+        if entry is not None:
+            self.c.display.line(
+                f"[{slot.label}] session {entry['session']} done: {entry.get('outcome')}, "
+                f"unit {entry.get('progress_after')}, ${float(entry.get('cost_usd', 0)):.4f}"
+                f"{self.c.display.cost_note} ({slot.rss_mb:g} MB peak)"
+            )
+        if code == ExitCode.COMPLETE:
+            self._merge(unit)
+        elif code == ExitCode.BUDGET_EXHAUSTED:
+            reason = StateStore(books).peek().last_reason
+            self.final = self._result(ExitCode.BUDGET_EXHAUSTED, reason)
+        elif code == ExitCode.AGENT_FAILURE and entry is not None and self._fatal(entry):
+            reason = StateStore(books).peek().last_reason or str(entry.get("detail"))
+            self.final = self._result(ExitCode.AGENT_FAILURE, reason)
+        elif entry is None or entry.get("outcome") not in ("ok", "max_turns"):
+            self._back_off(unit)
+
+    def _fatal(self, entry: LedgerEntry) -> bool:
+        try:
+            return OutcomeClass(str(entry.get("outcome"))).fatal
+        except ValueError:
+            return False
+
+    def _back_off(self, unit: UnitState) -> None:
+        recovery = self.config.error_recovery
+        errors = max(self.state.consecutive_errors, self.state.consecutive_rate_limits, 1)
+        seconds = backoff_seconds(
+            errors,
+            recovery.initial_backoff_seconds,
+            recovery.backoff_multiplier,
+            recovery.max_backoff_seconds,
+        )
+        self.hold[unit.key] = time.monotonic() + seconds
+
+    def _merge(self, unit: UnitState) -> None:
+        outcome = merge_unit(self.target, unit, self.c.progress)
+        self.record.merges.append(outcome.record)
+        self.c.progress = outcome.progress
+        record = outcome.record
+        if record.result == "merged" and outcome.done:
+            self.c.display.line(
+                f"Merged unit {unit.key} ({unit.worker}) as {str(record.commit)[:10]}: "
+                f"{outcome.progress.summary()}"
+            )
+        else:
+            self.c.display.warn(f"unit {unit.key}: {record.result}: {record.detail}")
+        branches.remove_worktree(self.config.project_dir, self.tree_root / unit.attempt_name)
+        if outcome.fatal:
+            self.final = self._result(ExitCode.AGENT_FAILURE, outcome.fatal)
+        if outcome.done:
+            unit.status, unit.note = "done", ""
+        elif record.result == "refused":
+            unit.status = "failed"
+        else:
+            self._requeue(unit, outcome.requeue)
+        self.save()
+
+    def _requeue(self, unit: UnitState, why: str) -> None:
+        unit.status = "pending"
+        unit.note = f"Note: {why}."
+        if self.attempts.get(unit.key, 0) >= self.config.parallel.max_attempts:
+            unit.status = "failed"
+            self.c.display.warn(
+                f"unit {unit.key} given up after {self.attempts[unit.key]} attempt(s) "
+                "(parallel.max_attempts)"
+            )
+
+    # -- stopping ------------------------------------------------------------------------
+
+    def _result(self, code: ExitCode, reason: str) -> RunResult:
+        return RunResult(exit_code=code, reason=reason, progress=self.c.progress)
+
+    def complete(self) -> bool:
+        if self.c.shard_of is None:
+            return self.c.progress.complete
+        return not self.c.progress.warnings and all(u.status == "done" for u in self.units)
+
+    def _must_stop(self) -> RunResult | None:
+        """Why no session may start now, if none may."""
+        if self.final is not None:
+            return self.final
+        if self.complete():
+            return self._result(ExitCode.COMPLETE, "complete")
+        return self.c.over_budget(self.state, self.sessions)
+
+    def _nothing_left(self) -> RunResult:
+        failed = [u.key for u in self.units if u.status == "failed"]
+        if failed:
+            more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+            return self._result(
+                ExitCode.INCOMPLETE,
+                f"{len(failed)} unit(s) given up: {', '.join(failed[:5])}{more}; see the merge "
+                "history (agent-harness report) and run again to retry them",
+            )
+        return self._result(
+            ExitCode.INCOMPLETE,
+            f"every unit is done but the merged tree is not complete: {self.c.progress.summary()}",
+        )
+
+    # -- a resumed run -------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Take the units where the last run left them."""
+        keep: set[Path] = set()
+        for unit in self.units:
+            if unit.status == "active":
+                books = self.books_of(unit)
+                wait_unlocked(books)
+                bring_over(unit, books, self.store, self.state)
+                if self._merged_unrecorded(unit):
+                    self._merged_before(unit)
+                    continue
+                keep.add((self.tree_root / unit.attempt_name).resolve())
+            mine = of_unit(self.c.progress, unit.unit)
+            if mine.total and mine.passing == mine.total and not mine.warnings:
+                if unit.status == "active":
+                    branches.remove_worktree(
+                        self.config.project_dir, self.tree_root / unit.attempt_name
+                    )
+                unit.status = "done"
+            elif unit.status in ("done", "failed"):
+                unit.status, unit.note = "pending", ""
+        for stale in branches.worktrees_under(self.config.project_dir, self.tree_root):
+            if stale.resolve() not in keep:
+                branches.remove_worktree(self.config.project_dir, stale)
+        self.save()
+
+    def _merged_unrecorded(self, unit: UnitState) -> bool:
+        """Whether the attempt has commits of its own and they are in the run's branch."""
+        project = self.target.project_dir
+        moved = bool(unit.base) and branches.tip(project, unit.branch) != unit.base
+        return moved and branches.is_merged(project, unit.branch)
+
+    def _merged_before(self, unit: UnitState) -> None:
+        """A unit the last run merged but was killed before it recorded so."""
+        branches.remove_worktree(self.config.project_dir, self.tree_root / unit.attempt_name)
+        mine = of_unit(self.c.progress, unit.unit)
+        unit.status = "done" if mine.total and mine.passing == mine.total else "pending"
+
+
+def wait_unlocked(layout: Layout, seconds: float = 60.0) -> None:
+    """Wait for a worker a killed coordinator left to finish recording its session."""
+    from ..run.books import lock_holder
+
+    deadline = time.monotonic() + seconds
+    while lock_holder(layout) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)

@@ -1,0 +1,200 @@
+"""A worker: one session on one unit, in the unit's git worktree, as a process of its own.
+
+The coordinator starts ``python -m pytest_agent_harness.parallel.worker SPEC`` for each
+session. The worker loads the run's config (the coordinator checked that it is trusted), roots
+it at the worktree (``rooted``), narrows the tracker to the unit, and runs one session of the
+ordinary loop: snapshot, audit, session, evidence, checkpoint commit on the unit's branch. Its
+books (state, ledger, transcript, evidence) are kept in the unit's folder of the run's harness
+dir, outside the worktree, where its agent cannot write. Events go to standard output as JSON
+lines (``run --json``) for the coordinator; the human lines to standard error, a log file.
+
+The worker dies with the coordinator: the kernel sends it SIGTERM when its parent goes
+(``PR_SET_PDEATHSIG``), which ends its session the way Ctrl+C does, recorded, so a
+coordinator killed with SIGKILL leaves no process running and no session unrecorded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..files import read_text, write_atomic
+from ..layout import Layout
+from ..trackers.base import Progress
+from .units import Unit, of_unit
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..trackers.base import Tracker
+    from .books import UnitState
+
+PR_SET_PDEATHSIG = 1
+
+UNIT_NOTE = """
+
+## Your unit of this job
+Your unit: `{key}`. Your copy of the project: `{tree}`.
+Other agents work on the other units of this job at the same time, each in its own copy of the
+project. Make this unit's tests or items pass, and change no more of what other units depend on
+than this unit needs.
+"""
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What one worker session needs, written by the coordinator as JSON."""
+
+    project: str
+    harness: str
+    worktree: str
+    books: str
+    unit_key: str
+    items: tuple[str, ...]
+    label: str
+    parent: int
+    note: str = ""
+    model: str | None = None
+    budget: dict[str, Any] | None = None
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, json.dumps(self.__dict__, indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> WorkerSpec:
+        data = json.loads(read_text(path))
+        data["items"] = tuple(data["items"])
+        return cls(**data)
+
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.unit_key, self.items)
+
+    @classmethod
+    def of(cls, config: Config, unit: UnitState, label: str, tree: Path, books: Path) -> WorkerSpec:
+        """The spec of ``unit``'s next session, by worker ``label``, in ``tree``."""
+        return cls(
+            project=str(config.project_dir),
+            harness=str(config.harness_dir),
+            worktree=str(tree),
+            books=str(books),
+            unit_key=unit.key,
+            items=tuple(unit.items),
+            label=label,
+            parent=os.getpid(),
+            note=unit.note,
+            model=config.model,
+            budget={"max_session_cost_usd": config.budget.max_session_cost_usd},
+        )
+
+
+def rooted(config: Config, work_tree: Path, books: Path) -> Config:
+    """``config`` for a tree of the run other than the project's own (a worker's worktree, a
+    shard's merge tree): its harness files in ``books``; never writable there: the harness
+    files the tree holds, the run's harness dir and the repository (its config and hooks
+    audited, the rest written by the coordinator meanwhile)."""
+    from ..gitops import located
+
+    where = located(config.project_dir)
+    common = where.git_dir if where is not None else config.layout.git_dir
+    inside = work_tree / config.harness_dir.relative_to(config.project_dir)
+    return replace(
+        config,
+        project_dir=work_tree,
+        harness_dir=books,
+        guarded=(inside, *(common / name for name in ("config", "hooks", "info"))),
+        shared=(config.harness_dir, common),
+    )
+
+
+def seed_baseline(source: Layout, target: Layout) -> None:
+    """Give ``target`` the run's tamper baseline (both copies), so the tree is held to the
+    baseline taken before the first session, never to one taken from its own tree."""
+    try:
+        text = read_text(source.baseline_copy)
+    except (OSError, ValueError):
+        try:
+            text = read_text(source.baseline)
+        except (OSError, ValueError):
+            return
+    for path in (target.baseline, target.baseline_copy):
+        write_atomic(path, text)
+
+
+class UnitTracker:
+    """The run's tracker as one unit sees it (``units.of_unit``)."""
+
+    def __init__(self, inner: Tracker, unit: Unit) -> None:
+        self.inner = inner
+        self.unit = unit
+        self.name = inner.name
+
+    def evaluate(self, *, readonly: bool = False) -> Progress:
+        return of_unit(self.inner.evaluate(readonly=readonly), self.unit)
+
+    def take_baseline(self) -> Progress:
+        from ..trackers.base import measure_before_first_session
+
+        return of_unit(measure_before_first_session(self.inner), self.unit)
+
+
+def worker_config(config: Config, spec: WorkerSpec) -> Config:
+    """The config one worker session runs with."""
+    from ..config.limits import NotifyConfig
+
+    note = UNIT_NOTE.format(key=spec.unit_key, tree=spec.worktree)
+    note += f"\n{spec.note}\n" if spec.note else ""
+    phases = tuple(replace(p, prompt=p.prompt + note) for p in config.phases if not p.run_once)
+    unit = rooted(config, Path(spec.worktree), Path(spec.books))
+    budget = replace(config.budget, **(spec.budget or {}))
+    return replace(
+        unit,
+        phases=phases,
+        max_iterations=1,
+        model=spec.model,
+        budget=budget,
+        notify=NotifyConfig(),
+        pytest_selection=spec.unit.paths if config.tracking.type == "pytest" else (),
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    """SIGTERM when the coordinator goes, however it goes (Linux); gone already: stop now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        raise SystemExit(int(signal.SIGTERM) + 128)
+
+
+def main(argv: list[str]) -> int:
+    from ..agent.events import JsonEvents
+    from ..config import load_config
+    from ..plugins import load_plugins
+    from ..run.loop import Runner
+
+    spec = WorkerSpec.load(Path(argv[0]))
+    _die_with_parent(spec.parent)
+    plugins = load_plugins()
+    config = load_config(
+        Path(spec.project), Path(spec.harness), tracker_types=plugins.tracker_types()
+    )
+    config = worker_config(config, spec)
+    tracker = UnitTracker(plugins.make_tracker(config), spec.unit)
+    display = JsonEvents()
+    runner = Runner(config, display, plugins=plugins, tracker=tracker, final=False)
+    return int(runner.run().exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover - the coordinator's subprocess
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # threads still reading from an interrupted CLI must not hold the exit
