@@ -59,7 +59,7 @@ class Coordinator:
         self.workers = workers
         self.shard_of = shard_of
         self.events: slots.Events = queue.Queue()
-        self.running: dict[str, slots.Slot] = {}
+        self.running: dict[str, slots.Worker] = {}
         self.rows: dict[str, dict[str, Any]] = {}
         self.started = time.monotonic()
         self.progress = Progress()
@@ -79,6 +79,8 @@ class Coordinator:
         wait = SHARD_LOCK_WAIT_SECONDS if self.shard_of else 0.0
         with run_lock(main, wait=wait):
             check_sandbox(self.config, self.display)
+            for number in range(1, self.workers + 1):  # their start-up overlaps the baseline
+                self.worker(f"w{number}")
             Checkpoints(self.config, self.display).prepare()
             first = self._baseline()
             if self.shard_of is None:
@@ -156,20 +158,30 @@ class Coordinator:
     def _stop_all(self, sig: signal.Signals) -> None:
         """Stop every worker, wait for each to record its session, and bring those in."""
         live = list(self.running.values())
-        if live:
-            self.display.line(f"Stopping {len(live)} worker(s)...")
+        busy = [(w, w.session) for w in live if w.session is not None]
+        if busy:
+            self.display.line(f"Stopping {len(busy)} worker(s)...")
         slots.stop_all(live, sig)
+        self.running.clear()
         plan = self.plan
         if plan is None:
             return
+        plan.wait_for_merge()
         from .intake import bring_over
 
-        for slot in live:
-            unit = plan.record.units.get(slot.unit)
+        for _, session in busy:
+            unit = plan.record.units.get(session.unit) if session else None
             if unit is not None:
-                bring_over(unit, plan.books_of(unit), plan.store, plan.state, slot.rss_mb)
-        self.running.clear()
+                bring_over(unit, plan.books_of(unit), plan.store, plan.state)
         plan.save()
+
+    def worker(self, label: str) -> slots.Worker:
+        """Worker ``label``, started when it is not running."""
+        worker = self.running.get(label)
+        if worker is None or worker.ended():
+            log = self.config.layout.logs_dir / "workers" / f"{self.tag}-{label}.log"
+            worker = self.running[label] = slots.start(label, log, self.events)
+        return worker
 
     # -- the budget ----------------------------------------------------------------------
 
@@ -234,10 +246,14 @@ class Coordinator:
         now = time.monotonic()
         lines = []
         for label in sorted(self.running):
-            slot = self.running[label]
+            session = self.running[label].session
+            if session is None:
+                lines.append(f"{label} | idle")
+                continue
             tool = self.rows.get(label, {}).get("tool", "")
-            parts = [label, slot.unit, f"session {slot.session}", f"{now - slot.started:.0f}s"]
-            lines.append(" | ".join(part for part in [*parts, tool] if part))
+            parts = [label, session.unit, f"session {session.number}"]
+            parts += [f"{now - session.started:.0f}s", tool]
+            lines.append(" | ".join(part for part in parts if part))
         self.display.worker_rows(lines)
 
 

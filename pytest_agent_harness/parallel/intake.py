@@ -1,5 +1,6 @@
 """Bringing a worker's session into the run's books: its ledger line (numbered in the run's
-sequence, tagged with the worker, the unit and its peak memory), its transcript, and the run's
+sequence, tagged with the worker, the unit and the peak memory of the worker process and of
+the largest process it ran, the CLI), its transcript, and the run's
 counters (cost, the circuit breaker, sessions without progress).
 
 Idempotent across a crash: a unit's record says how many of its attempt's lines are in the
@@ -20,7 +21,11 @@ NOT_COUNTED = (OutcomeClass.RATE_LIMIT, OutcomeClass.INTERRUPTED, OutcomeClass.N
 
 
 def bring_over(
-    unit: UnitState, books: Layout, run: StateStore, state: RunState, rss_mb: float = 0.0
+    unit: UnitState,
+    books: Layout,
+    run: StateStore,
+    state: RunState,
+    memory: dict[str, float] | None = None,
 ) -> list[LedgerEntry]:
     """The attempt's ledger lines not yet in the run's ledger, appended there and counted."""
     lines = StateStore(books).ledger()[unit.imported :]
@@ -36,8 +41,7 @@ def bring_over(
             "unit": unit.key,
             "attempt": unit.attempt,
         }  # type: ignore[typeddict-unknown-key]
-        if rss_mb:
-            entry["rss_mb"] = rss_mb  # type: ignore[typeddict-unknown-key]
+        entry.update({k: v for k, v in (memory or {}).items() if v})  # type: ignore[typeddict-item]
         run.append_ledger(entry)
         unit.imported += 1
         unit.sessions += 1

@@ -1,10 +1,11 @@
 """Merging a finished unit into the run's branch, and holding the merged tree to the evidence.
 
-A unit whose worker says its items pass is merged with a merge commit. The tracker then
-measures the merged tree, the only tree whose verdict counts: a merge after which a test that
-passed no longer passes, or a new warning (tampering) appears, is taken back with a revert
-commit and the unit is queued again on top of the updated branch; so is a unit whose merge
-conflicts (aborted, nothing written) or whose items still fail on the merged tree. A branch
+A unit whose worker says its items pass is merged with a merge commit; the units that finished
+meanwhile are merged together, each with its own commit. The tracker then measures the merged
+tree, the only tree whose verdict counts: merges after which a test that passed no longer
+passes, or a new warning (tampering) appears, are taken back with revert commits and their
+units are queued again on top of the updated branch; so is a unit whose merge conflicts
+(aborted, nothing written) or whose items still fail on the merged tree. A branch
 that touches the harness's files or the repository's is never merged. Every outcome is in
 the merge history; branches are kept, so no attempt's work is lost.
 """
@@ -36,9 +37,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Outcome:
+    unit: UnitState
     record: MergeRecord
-    progress: Progress
-    """The merged tree's verdict (unchanged when nothing was merged)."""
     done: bool
     requeue: str = ""
     """Why the unit goes back in the queue ('' when it does not)."""
@@ -46,59 +46,78 @@ class Outcome:
     """Why the run cannot go on merging (a person must act), or ''."""
 
 
-def merge_unit(target: Target, unit: UnitState, before: Progress) -> Outcome:
-    branch = unit.branch
+def merge_units(
+    target: Target, units: list[UnitState], before: Progress
+) -> tuple[list[Outcome], Progress]:
+    """Merge each unit's branch, then measure the merged tree once for all of them; the
+    outcomes, and the tree's verdict after them. A merge after which the tree lost a passing
+    test or gained a warning is reverted with every merge of the batch (which of them broke
+    it cannot be told from the verdict), and each unit is queued again."""
+    outcomes: list[Outcome] = []
+    merged: list[tuple[UnitState, str]] = []
+    for unit in units:
+        outcome, commit = _merge_one(target, unit)
+        if commit is None:
+            outcomes.append(outcome)
+        else:
+            merged.append((unit, commit))
+        if outcome.fatal:
+            break
+    if not merged:
+        return outcomes, before
+    after = target.evaluate()
+    if broke := _regressions(before, after):
+        why = f"the merged tree {broke}"
+        for unit, commit in reversed(merged):
+            reverted = branches.revert(
+                target.project_dir,
+                commit,
+                f"agent-harness: revert unit {unit.key}: {why}"[:200],
+                target.author,
+                target.guard,
+            )
+            again = f"its last attempt was merged and taken back: {why}"
+            fields = {"commit": reverted, "detail": why, "progress": after.summary()}
+            outcomes.append(Outcome(unit, _record(unit, "reverted", **fields), False, again))
+        return outcomes, target.evaluate()
+    for unit, commit in merged:
+        mine = of_unit(after, unit.unit)
+        fields = {"commit": commit, "progress": after.summary()}
+        if mine.passing < mine.total:
+            why = f"after the merge its items pass {mine.passing}/{mine.total} on the merged tree"
+            outcomes.append(
+                Outcome(unit, _record(unit, "merged", detail=why, **fields), False, why)
+            )
+        else:
+            outcomes.append(Outcome(unit, _record(unit, "merged", **fields), True))
+    return outcomes, after
 
-    def record(result: MergeResult, **fields: str | None) -> MergeRecord:
-        return MergeRecord(unit=unit.key, branch=branch, worker=unit.worker, result=result,
-                           **fields)  # type: ignore[arg-type]  # fmt: skip
 
-    touched = [p for p in branches.changed_by(target.project_dir, branch) if _forbidden(p, target)]
-    if touched:
+def _record(unit: UnitState, result: MergeResult, **fields: str | None) -> MergeRecord:
+    return MergeRecord(unit=unit.key, branch=unit.branch, worker=unit.worker, result=result,
+                       **fields)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _merge_one(target: Target, unit: UnitState) -> tuple[Outcome, str | None]:
+    """Merge one unit's branch: the merge commit, or None and why not."""
+    changed = branches.changed_by(target.project_dir, unit.branch)
+    if touched := [p for p in changed if _forbidden(p, target)]:
         why = f"the branch changes files the agent may not: {', '.join(touched[:5])}"
-        return Outcome(record("refused", detail=why), before, done=False, fatal="")
+        return Outcome(unit, _record(unit, "refused", detail=why), False), None
     merged = branches.merge(
         target.project_dir,
-        branch,
+        unit.branch,
         f"agent-harness: merge unit {unit.key} ({unit.worker})",
         target.author,
         target.guard,
     )
     if merged.conflicts:
         why = f"conflicts with work merged meanwhile in {', '.join(merged.conflicts[:5])}"
-        return Outcome(record("conflict", detail=why), before, done=False, requeue=why)
+        return Outcome(unit, _record(unit, "conflict", detail=why), False, why), None
     if merged.commit is None:
         why = f"git merge failed: {merged.error}"
-        return Outcome(record("conflict", detail=why), before, done=False, fatal=why)
-    after = target.evaluate()
-    broke = _regressions(before, after)
-    if broke:
-        why = f"the merged tree {broke}"
-        reverted = branches.revert(
-            target.project_dir,
-            merged.commit,
-            f"agent-harness: revert unit {unit.key}: {why}"[:200],
-            target.author,
-            target.guard,
-        )
-        return Outcome(
-            record("reverted", commit=reverted, detail=why, progress=after.summary()),
-            target.evaluate(),
-            done=False,
-            requeue=f"its last attempt was merged and taken back: {why}",
-        )
-    mine = of_unit(after, unit.unit)
-    if mine.passing < mine.total:
-        why = f"after the merge its items pass {mine.passing}/{mine.total} on the merged tree"
-        return Outcome(
-            record("merged", commit=merged.commit, detail=why, progress=after.summary()),
-            after,
-            done=False,
-            requeue=why,
-        )
-    return Outcome(
-        record("merged", commit=merged.commit, progress=after.summary()), after, done=True
-    )
+        return Outcome(unit, _record(unit, "conflict", detail=why), False, fatal=why), None
+    return Outcome(unit, _record(unit, "merged"), True), merged.commit
 
 
 def _forbidden(path: str, target: Target) -> bool:

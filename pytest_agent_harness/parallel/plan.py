@@ -11,9 +11,11 @@ one left them (``books.py``).
 from __future__ import annotations
 
 import queue
+import signal
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitCode
 from ..gitops import branches
@@ -21,11 +23,12 @@ from ..layout import Layout
 from ..run.books import LedgerEntry, RunState, StateStore
 from ..run.recovery import OutcomeClass, backoff_seconds
 from ..run.report import RunResult
+from ..trackers.base import Progress
 from . import books as unit_books
 from . import slots
 from .books import UnitState
 from .intake import bring_over
-from .merging import Target, merge_unit
+from .merging import Outcome, Target, merge_units
 from .units import Unit, of_unit
 from .worker import WorkerSpec, seed_baseline
 
@@ -34,6 +37,10 @@ if TYPE_CHECKING:
     from .coordinator import Coordinator
 
 POLL_SECONDS = 0.25
+SPACING_SECONDS = 1.5
+"""The least time between two session starts: each starts a Claude Code CLI, whose start-up
+is the heaviest work of a session; started at the same instant, N of them share the cores and
+each takes N times as long (`bench/workers.py`)."""
 STOPPED_BY_SIGNAL = (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP)
 
 
@@ -61,6 +68,11 @@ class Plan:
         self.attempts: dict[str, int] = {}
         self.hold: dict[str, float] = {}
         self.sessions = 0
+        self.last_start = 0.0
+        self.to_merge: list[UnitState] = []
+        self.merging: threading.Thread | None = None
+        self.merge_batch: list[UnitState] = []
+        self.merge_result: tuple[list[Outcome], Progress] | None = None
         self.final: RunResult | None = None
 
     @property
@@ -81,20 +93,28 @@ class Plan:
         )
         while True:
             self._collect()
+            self._merged()
             if self.final is None:
                 self.final = self._must_stop()
             if self.final is None:
-                self._fill()
-            if not self.c.running:
+                self._fill()  # before merging: a merge need not keep a worker waiting
+            if self.to_merge and self.merging is None:
+                self._merge()
+            if not self.busy() and self.merging is None:
                 if self.final is not None:
                     break
                 if not any(u.status in ("pending", "active") for u in self.units):
                     self.final = self._nothing_left()
                     break
             self._wait()
+        slots.stop_all(list(self.c.running.values()), signal.SIGTERM)  # idle: they just exit
+        self.c.running.clear()
         if self.final.exit_code == ExitCode.COMPLETE:
             branches.prune(self.config.project_dir)
         return self.final
+
+    def busy(self) -> list[slots.Worker]:
+        return [w for w in self.c.running.values() if w.session is not None]
 
     def record_count(self, status: str) -> int:
         return sum(1 for unit in self.units if unit.status == status)
@@ -117,7 +137,8 @@ class Plan:
     # -- starting sessions ---------------------------------------------------------------
 
     def _fill(self) -> None:
-        busy = {slot.unit for slot in self.c.running.values()}
+        busy = {w.session.unit for w in self.busy() if w.session is not None}
+        busy |= {unit.key for unit in [*self.to_merge, *self.merge_batch]}
         now = time.monotonic()
         ready = [
             u for u in self.units
@@ -126,14 +147,24 @@ class Plan:
         ]  # fmt: skip
         ready.sort(key=lambda u: (u.sessions, u.status != "active", u.key))  # fair: fewest first
         for unit in ready:
-            free = [f"w{i}" for i in range(1, self.c.workers + 1) if f"w{i}" not in self.c.running]
+            labels = [f"w{i}" for i in range(1, self.c.workers + 1)]
+            free = [label for label in labels if self._idle(label)]
             if not free or self._must_stop() is not None:
                 return
-            self._start(unit, free[0])
+            if time.monotonic() - self.last_start < SPACING_SECONDS:
+                return
+            self._start(unit, self.c.worker(free[0]))
+            self.last_start = time.monotonic()
 
-    def _open(self, unit: UnitState) -> Path:
-        """The unit's worktree (made for a new attempt, reused for an open one)."""
-        if unit.status != "active":
+    def _idle(self, label: str) -> bool:
+        worker = self.c.running.get(label)
+        return worker is None or worker.session is None
+
+    def _open(self, unit: UnitState) -> tuple[Path, bool]:
+        """The unit's worktree (made for a new attempt, reused for an open one), and whether
+        the attempt is new: its tree is the run's tree as last measured."""
+        fresh = unit.status != "active"
+        if fresh:
             unit.attempt += 1
             while branches.tip(self.target.project_dir, unit.branch) is not None:
                 unit.attempt += 1
@@ -143,7 +174,7 @@ class Plan:
             self.save()
         path = self.tree_root / unit.attempt_name
         tree = branches.add_worktree(self.config.project_dir, path, unit.branch, unit.base)
-        return tree.resolve()
+        return tree.resolve(), fresh
 
     def books_of(self, unit: UnitState) -> Layout:
         return Layout(
@@ -151,62 +182,67 @@ class Plan:
             harness_dir=self.books.layout.units_dir / unit.attempt_name,
         )
 
-    def _start(self, unit: UnitState, label: str) -> None:
-        tree = self._open(unit)
+    def _start(self, unit: UnitState, worker: slots.Worker) -> None:
+        tree, fresh = self._open(unit)
         books = Layout(project_dir=tree, harness_dir=self.books_of(unit).harness_dir)
         books.harness_dir.mkdir(parents=True, exist_ok=True)
         if not books.baseline_copy.exists():
             seed_baseline(self.books.layout, books)
         self.state.session += 1
-        unit.inflight, unit.worker = self.state.session, label
+        unit.inflight, unit.worker = self.state.session, worker.label
         self.save()
-        spec = WorkerSpec.of(self.config, unit, label, tree, books.harness_dir)
-        outside = self.books.layout.logs_dir / "workers"  # the session audits the books dir
-        spec.save(outside / f"{unit.attempt_name}.json")
-        slot = slots.start(
-            label, unit.key, self.state.session, outside / f"{unit.attempt_name}.json",
-            outside / f"{unit.attempt_name}.log", self.c.events,
-        )  # fmt: skip
-        self.c.running[label] = slot
+        known = of_unit(self.c.progress, unit.unit) if fresh else None
+        spec = WorkerSpec.of(self.config, unit, worker.label, (tree, books.harness_dir), known)
+        path = self.books.layout.logs_dir / "workers" / f"{unit.attempt_name}.json"
+        spec.save(path)  # outside the unit's books, which the session audit watches
+        worker.assign(unit.key, self.state.session, path)
         self.sessions += 1
         self.c.display.line(
-            f"[{label}] session {self.state.session}: unit {unit.key} (attempt {unit.attempt})"
+            f"[{worker.label}] session {self.state.session}: unit {unit.key} "
+            f"(attempt {unit.attempt})"
         )
 
     # -- finished sessions ---------------------------------------------------------------
 
     def _collect(self) -> None:
-        for label, slot in list(self.c.running.items()):
-            if not slot.reap():
-                continue
-            if slot.reader is not None:
-                slot.reader.join(timeout=5)
-            del self.c.running[label]
-            self._finished(slot)
+        for label, worker in list(self.c.running.items()):
+            session = worker.session
+            if session is not None and session.done is not None:
+                worker.session = None
+                self._finished(worker.label, session, session.done)
+            elif worker.ended():
+                del self.c.running[label]
+                if session is not None:
+                    self._finished(label, session, {"exit_code": worker.exit_code})
 
-    def _finished(self, slot: slots.Slot) -> None:
-        unit = self.record.units[slot.unit]
+    def _finished(self, label: str, session: slots.Session, done: dict[str, Any]) -> None:
+        unit = self.record.units[session.unit]
         books = self.books_of(unit)
-        entries = bring_over(unit, books, self.store, self.state, slot.rss_mb)
-        code = slot.exit_code
+        memory = {key: float(done.get(key, 0.0)) for key in ("rss_mb", "cli_rss_mb")}
+        entries = bring_over(unit, books, self.store, self.state, memory)
+        code = int(done.get("exit_code", 1))
         if not entries and code != ExitCode.COMPLETE:
             unit.inflight = None
             self.state.consecutive_errors += 1
             self.state.last_error = (
-                f"worker {slot.label} ended (exit {code}) without recording a session; "
-                f"its log: {slot.log}"
+                f"worker {label} ended (exit {code}) without recording a session; its log: "
+                f"{self.books.layout.logs_dir / 'workers' / (label + '.log')}"
             )
             self.c.display.warn(self.state.last_error)
         self.save()
         entry = entries[-1] if entries else None
         if entry is not None:
             self.c.display.line(
-                f"[{slot.label}] session {entry['session']} done: {entry.get('outcome')}, "
+                f"[{label}] session {entry['session']} done: {entry.get('outcome')}, "
                 f"unit {entry.get('progress_after')}, ${float(entry.get('cost_usd', 0)):.4f}"
-                f"{self.c.display.cost_note} ({slot.rss_mb:g} MB peak)"
+                f"{self.c.display.cost_note}"
             )
+        self._then(unit, code, entry, books)
+
+    def _then(self, unit: UnitState, code: int, entry: LedgerEntry | None, books: Layout) -> None:
+        """What the session's end means for its unit, and for the run."""
         if code == ExitCode.COMPLETE:
-            self._merge(unit)
+            self.to_merge.append(unit)
         elif code == ExitCode.BUDGET_EXHAUSTED:
             reason = StateStore(books).peek().last_reason
             self.final = self._result(ExitCode.BUDGET_EXHAUSTED, reason)
@@ -233,15 +269,49 @@ class Plan:
         )
         self.hold[unit.key] = time.monotonic() + seconds
 
-    def _merge(self, unit: UnitState) -> None:
-        outcome = merge_unit(self.target, unit, self.c.progress)
-        self.record.merges.append(outcome.record)
-        self.c.progress = outcome.progress
-        record = outcome.record
-        if record.result == "merged" and outcome.done:
+    def _merge(self) -> None:
+        """Merge the finished units in the background: the workers go on meanwhile."""
+        batch, self.to_merge = self.to_merge, []
+        self.merge_batch = batch
+        before = self.c.progress
+
+        def merge() -> None:
+            self.merge_result = merge_units(self.target, batch, before)
+
+        self.merging = threading.Thread(target=merge, name="merge", daemon=True)
+        self.merging.start()
+
+    def wait_for_merge(self) -> None:
+        """A merge under way is finished, never cut (the tree is never left half merged)."""
+        if self.merging is not None:
+            self.merging.join()
+            self._merged()
+
+    def _merged(self) -> None:
+        """Take in a finished background merge."""
+        if self.merging is None or self.merging.is_alive():
+            return
+        self.merging, batch, self.merge_batch = None, self.merge_batch, []
+        result, self.merge_result = self.merge_result, None
+        if result is None:  # the merge raised: say so, and stop before merging more
+            why = "merging failed; see the error above"
+            self.final = self.final or self._result(ExitCode.AGENT_FAILURE, why)
+            return
+        outcomes, self.c.progress = result
+        for outcome in outcomes:
+            self._merge_outcome(outcome)
+        for unit in batch:  # a batch cut short by a fatal merge: the rest go back
+            if unit.status == "active" and not any(o.unit is unit for o in outcomes):
+                self.to_merge.append(unit)
+        self.save()
+
+    def _merge_outcome(self, outcome: Outcome) -> None:
+        unit, record = outcome.unit, outcome.record
+        self.record.merges.append(record)
+        if outcome.done:
             self.c.display.line(
                 f"Merged unit {unit.key} ({unit.worker}) as {str(record.commit)[:10]}: "
-                f"{outcome.progress.summary()}"
+                f"{self.c.progress.summary()}"
             )
         else:
             self.c.display.warn(f"unit {unit.key}: {record.result}: {record.detail}")
@@ -254,7 +324,6 @@ class Plan:
             unit.status = "failed"
         else:
             self._requeue(unit, outcome.requeue)
-        self.save()
 
     def _requeue(self, unit: UnitState, why: str) -> None:
         unit.status = "pending"

@@ -1,10 +1,11 @@
-"""Worker processes as the coordinator sees them: started, read, waited for, stopped.
+"""Worker processes as the coordinator sees them: started, given sessions, read, stopped.
 
-Each worker runs in a process group of its own, so a Ctrl+C on the terminal reaches the
-coordinator alone, which then stops every worker once, the same way, and waits for their
-sessions to be recorded. Its events arrive as JSON lines on a pipe, read by a thread into one
-queue; its human lines go to a log file. Its peak memory (the worker and the CLI it ran) is
-read from the kernel when it is reaped.
+A worker process lives as long as the run and runs one session at a time, each given as a line
+on its standard input (a spec file); the Python start-up and the SDK's imports are paid once,
+not per session. Each runs in a process group of its own, so a Ctrl+C on the terminal reaches
+the coordinator alone, which then stops every worker once, the same way, and waits for their
+sessions to be recorded. Events arrive as JSON lines on a pipe, read by a thread into one
+queue; a worker's human lines go to its log file.
 """
 
 from __future__ import annotations
@@ -23,44 +24,55 @@ from pathlib import Path
 from typing import IO, Any
 
 STOP_GRACE_SECONDS = 60.0
+DONE = "worker_done"
+"""The event a worker sends when its session is over: ``exit_code``, ``rss_mb``, ``cli_rss_mb``."""
 
 
 @dataclass
-class Slot:
-    """One worker session in flight."""
+class Session:
+    unit: str
+    number: int
+    started: float = field(default_factory=time.monotonic)
+    tool: str = ""
+    done: dict[str, Any] | None = None
+    """The worker's ``worker_done`` event, once the session is over."""
+
+
+@dataclass
+class Worker:
+    """One worker process, and the session it runs, if any."""
 
     label: str
-    unit: str
-    session: int
     process: subprocess.Popen[bytes]
     log: Path
-    started: float = field(default_factory=time.monotonic)
-    exit_code: int | None = None
-    rss_mb: float = 0.0
-    tool: str = ""
     reader: threading.Thread | None = None
+    session: Session | None = None
+    exit_code: int | None = None
 
-    def reap(self) -> bool:
-        """Whether the process has ended (its exit code and peak memory recorded)."""
-        if self.exit_code is not None:
-            return True
-        try:
-            pid, status, usage = os.wait4(self.process.pid, os.WNOHANG)
-        except ChildProcessError:
-            self.exit_code = self.process.returncode if self.process.returncode is not None else 1
-            return True
-        if pid == 0:
-            return False
-        self.exit_code = os.waitstatus_to_exitcode(status)
-        self.process.returncode = self.exit_code
-        self.rss_mb = round(usage.ru_maxrss / 1024, 1)
-        if self.exit_code < 0:  # killed by a signal: the shell's way of saying it
-            self.exit_code = 128 - self.exit_code
-        return True
+    def assign(self, unit: str, number: int, spec: Path) -> None:
+        self.session = Session(unit, number)
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{spec}\n".encode())
+        self.process.stdin.flush()
+
+    def ended(self) -> bool:
+        """Whether the process has ended (its exit code recorded)."""
+        if self.exit_code is None and self.process.poll() is not None:
+            code = self.process.returncode
+            self.exit_code = 128 - code if code < 0 else code
+            if self.reader is not None:
+                self.reader.join(timeout=5)
+        return self.exit_code is not None
 
     def signal(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(self.process.pid, sig)
+
+    def close(self) -> None:
+        """No more sessions: the worker exits once its input ends."""
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
 
     def kill_group(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -70,48 +82,49 @@ class Slot:
 Events = queue.Queue[tuple[str, dict[str, Any]]]
 
 
-def start(label: str, unit: str, session: int, spec: Path, log: Path, events: Events) -> Slot:
-    """Start the worker for ``spec``; its events go to ``events`` tagged with ``label``."""
+def start(label: str, log: Path, events: Events) -> Worker:
+    """Start worker ``label``; its events go to ``events`` tagged with the label."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest_agent_harness.parallel.worker", str(spec)],
-            stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "pytest_agent_harness.parallel.worker", str(os.getpid())],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
             start_new_session=True,
         )
-    slot = Slot(label, unit, session, process, log)
+    worker = Worker(label, process, log)
     assert process.stdout is not None
-    slot.reader = threading.Thread(
-        target=_read, args=(label, process.stdout, events), daemon=True, name=f"worker-{label}"
+    worker.reader = threading.Thread(
+        target=_read, args=(worker, process.stdout, events), daemon=True, name=f"worker-{label}"
     )
-    slot.reader.start()
-    return slot
+    worker.reader.start()
+    return worker
 
 
-def _read(label: str, stream: IO[bytes], events: Events) -> None:
+def _read(worker: Worker, stream: IO[bytes], events: Events) -> None:
     with stream:
         for line in stream:
             with contextlib.suppress(ValueError):
                 event = json.loads(line)
-                if isinstance(event, dict):
-                    events.put((label, event))
+                if not isinstance(event, dict):
+                    continue
+                if event.get("kind") == DONE and worker.session is not None:
+                    worker.session.done = event
+                events.put((worker.label, event))
 
 
-def stop_all(slots: list[Slot], sig: signal.Signals, grace: float = STOP_GRACE_SECONDS) -> None:
-    """Stop every worker with ``sig`` (each records its session as interrupted), then wait;
-    one that is still there after ``grace`` seconds is killed with its process group."""
-    for slot in slots:
-        slot.signal(sig)
+def stop_all(workers: list[Worker], sig: signal.Signals, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop every worker with ``sig`` (one in a session records it as interrupted), then wait;
+    one still there after ``grace`` seconds is killed with its process group."""
+    for worker in workers:
+        worker.close()
+        worker.signal(sig)
     deadline = time.monotonic() + grace
-    while any(not slot.reap() for slot in slots) and time.monotonic() < deadline:
+    while any(not worker.ended() for worker in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for slot in slots:
-        if not slot.reap():
-            slot.kill_group()
-            while not slot.reap():
-                time.sleep(0.05)
-    for slot in slots:
-        if slot.reader is not None:
-            slot.reader.join(timeout=5)
+    for worker in workers:
+        if not worker.ended():
+            worker.kill_group()
+            worker.process.wait()
+            worker.ended()

@@ -1,12 +1,13 @@
-"""A worker: one session on one unit, in the unit's git worktree, as a process of its own.
+"""A worker: a process of its own that runs sessions of units, each in its unit's worktree.
 
-The coordinator starts ``python -m pytest_agent_harness.parallel.worker SPEC`` for each
-session. The worker loads the run's config (the coordinator checked that it is trusted), roots
-it at the worktree (``rooted``), narrows the tracker to the unit, and runs one session of the
-ordinary loop: snapshot, audit, session, evidence, checkpoint commit on the unit's branch. Its
-books (state, ledger, transcript, evidence) are kept in the unit's folder of the run's harness
-dir, outside the worktree, where its agent cannot write. Events go to standard output as JSON
-lines (``run --json``) for the coordinator; the human lines to standard error, a log file.
+The coordinator starts ``python -m pytest_agent_harness.parallel.worker PARENT_PID`` once per
+worker and names a spec file on its standard input for each session. For each, the worker
+loads the run's config (the coordinator checked that it is trusted), roots it at the worktree
+(``rooted``), narrows the tracker to the unit, and runs one session of the ordinary loop:
+snapshot, audit, session, evidence, checkpoint commit on the unit's branch. Its books (state,
+ledger, transcript, evidence) are kept in the unit's folder of the run's harness dir, outside
+the worktree, where its agent cannot write. Events go to standard output as JSON lines (``run
+--json``) for the coordinator; the human lines go to standard error, a log file.
 
 The worker dies with the coordinator: the kernel sends it SIGTERM when its parent goes
 (``PR_SET_PDEATHSIG``), which ends its session the way Ctrl+C does, recorded, so a
@@ -26,11 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..files import read_text, write_atomic
 from ..layout import Layout
-from ..trackers.base import Progress
+from ..trackers.base import Item, Progress
 from .units import Unit, of_unit
 
 if TYPE_CHECKING:
+    from ..agent.display import Display
     from ..config import Config
+    from ..plugins import Plugins
     from ..trackers.base import Tracker
     from .books import UnitState
 
@@ -57,10 +60,19 @@ class WorkerSpec:
     unit_key: str
     items: tuple[str, ...]
     label: str
-    parent: int
     note: str = ""
     model: str | None = None
     budget: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = None
+    """The unit as the run's tree measured it when the worktree was made from it: the first
+    session of an attempt starts from it instead of measuring the same tree again."""
+
+    def known(self) -> Progress | None:
+        if self.progress is None:
+            return None
+        items = tuple(Item(**item) for item in self.progress["items"])
+        return Progress(items=items, warnings=tuple(self.progress["warnings"]),
+                        source=str(self.progress["source"]))  # fmt: skip
 
     def save(self, path: Path) -> None:
         write_atomic(path, json.dumps(self.__dict__, indent=1) + "\n")
@@ -76,8 +88,21 @@ class WorkerSpec:
         return Unit(self.unit_key, self.items)
 
     @classmethod
-    def of(cls, config: Config, unit: UnitState, label: str, tree: Path, books: Path) -> WorkerSpec:
-        """The spec of ``unit``'s next session, by worker ``label``, in ``tree``."""
+    def of(
+        cls,
+        config: Config,
+        unit: UnitState,
+        label: str,
+        places: tuple[Path, Path],
+        known: Progress | None = None,
+    ) -> WorkerSpec:
+        """The spec of ``unit``'s next session by worker ``label``, in ``places`` (its tree
+        and books); ``known``: the unit's items as measured on the tree it was made from."""
+        tree, books = places
+        progress = None
+        if known is not None:
+            items = [item.__dict__ for item in known.items]
+            progress = {"items": items, "warnings": list(known.warnings), "source": known.source}
         return cls(
             project=str(config.project_dir),
             harness=str(config.harness_dir),
@@ -86,10 +111,10 @@ class WorkerSpec:
             unit_key=unit.key,
             items=tuple(unit.items),
             label=label,
-            parent=os.getpid(),
             note=unit.note,
             model=config.model,
             budget={"max_session_cost_usd": config.budget.max_session_cost_usd},
+            progress=progress,
         )
 
 
@@ -127,12 +152,14 @@ def seed_baseline(source: Layout, target: Layout) -> None:
 
 
 class UnitTracker:
-    """The run's tracker as one unit sees it (``units.of_unit``)."""
+    """The run's tracker as one unit sees it (``units.of_unit``); ``known``: the measurement
+    to start a fresh attempt from (``WorkerSpec.progress``)."""
 
-    def __init__(self, inner: Tracker, unit: Unit) -> None:
+    def __init__(self, inner: Tracker, unit: Unit, known: Progress | None = None) -> None:
         self.inner = inner
         self.unit = unit
         self.name = inner.name
+        self.known = known
 
     def evaluate(self, *, readonly: bool = False) -> Progress:
         return of_unit(self.inner.evaluate(readonly=readonly), self.unit)
@@ -140,6 +167,8 @@ class UnitTracker:
     def take_baseline(self) -> Progress:
         from ..trackers.base import measure_before_first_session
 
+        if self.known is not None:
+            return self.known
         return of_unit(measure_before_first_session(self.inner), self.unit)
 
 
@@ -163,6 +192,9 @@ def worker_config(config: Config, spec: WorkerSpec) -> Config:
     )
 
 
+INTERRUPTED = (130, 143, 129)
+
+
 def _die_with_parent(parent: int) -> None:
     """SIGTERM when the coordinator goes, however it goes (Linux); gone already: stop now."""
     try:
@@ -174,27 +206,44 @@ def _die_with_parent(parent: int) -> None:
         raise SystemExit(int(signal.SIGTERM) + 128)
 
 
-def main(argv: list[str]) -> int:
+def main() -> int:
+    """Run the session of each spec file named on standard input, one line each, until the
+    input ends (the run is over) or a session is interrupted (the run is stopping)."""
+    import resource
+
     from ..agent.events import JsonEvents
-    from ..config import load_config
     from ..plugins import load_plugins
+
+    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid())
+    plugins = load_plugins()
+    events = JsonEvents()
+    for line in sys.stdin:
+        code = session(WorkerSpec.load(Path(line.strip())), plugins, events)
+        mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        events.emit("worker_done", exit_code=code, rss_mb=round(mine / 1024, 1),
+                    cli_rss_mb=round(children / 1024, 1))  # fmt: skip
+        if code in INTERRUPTED:
+            return code
+    return 0
+
+
+def session(spec: WorkerSpec, plugins: Plugins, display: Display) -> int:
+    """One session of ``spec``'s unit: the ordinary loop, for one iteration, in the worktree."""
+    from ..config import load_config
     from ..run.loop import Runner
 
-    spec = WorkerSpec.load(Path(argv[0]))
-    _die_with_parent(spec.parent)
-    plugins = load_plugins()
     config = load_config(
         Path(spec.project), Path(spec.harness), tracker_types=plugins.tracker_types()
     )
     config = worker_config(config, spec)
-    tracker = UnitTracker(plugins.make_tracker(config), spec.unit)
-    display = JsonEvents()
+    tracker = UnitTracker(plugins.make_tracker(config), spec.unit, spec.known())
     runner = Runner(config, display, plugins=plugins, tracker=tracker, final=False)
     return int(runner.run().exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover - the coordinator's subprocess
-    code = main(sys.argv[1:])
+    code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)  # threads still reading from an interrupted CLI must not hold the exit

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from .script import Delay, Reply, Request, Turn, text
+from .script import Delay, Reply, Request, Turn, text, tool_use
 
 UNIT = re.compile(r"Your unit: `([^`]+)`")
 WORKING_DIRECTORY = re.compile(r"Your copy of the project: `([^`]+)`")
@@ -61,3 +62,24 @@ def _first_user_text(request: Request) -> str:
             str(block.get("text", "")) for block in content or [] if isinstance(block, dict)
         )
     return ""
+
+
+def write_unit_job(project: Path, units: int) -> None:
+    """A job of ``units`` independent units for trying parallel runs: ``tests/test_uNN.py``
+    expects ``uNN.value()`` to be NN, and every ``uNN.py`` starts out returning -1, so every
+    unit fails until its work is done. ``fix_unit`` is the script that does each unit's work."""
+    (project / "tests").mkdir(parents=True, exist_ok=True)
+    (project / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
+    for number in range(units):
+        name = f"u{number:02d}"
+        (project / f"{name}.py").write_text("def value():\n    return -1\n")
+        (project / "tests" / f"test_{name}.py").write_text(
+            f"import {name}\n\n\ndef test_value():\n    assert {name}.value() == {number}\n"
+        )
+
+
+def fix_unit(key: str, cwd: str) -> list[Reply]:
+    """The replies that do the work of unit ``tests/test_uNN.py`` of ``write_unit_job``."""
+    number = int(re.sub(r"\D", "", key.rsplit("/", 1)[-1]) or 0)
+    source = f"def value():\n    return {number}\n"
+    return [Turn(tool_use("Write", {"file_path": f"{cwd}/u{number:02d}.py", "content": source}))]
