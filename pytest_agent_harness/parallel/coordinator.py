@@ -85,7 +85,13 @@ class Coordinator:
             first = self._baseline()
             if self.shard_of is None:
                 return self._run(self.config, first)
-        return self._run(self._shard_tree(), None)
+        books = self._shard_tree()
+        result = self._run(books, None)
+        if result.exit_code == ExitCode.COMPLETE:  # the branch holds the result
+            branches.remove_worktree(
+                self.config.project_dir, self.config.layout.worktrees_dir / self.tag
+            )
+        return result
 
     def _baseline(self) -> Progress | None:
         """The run's tamper baseline, taken before any session (on the first run only), and

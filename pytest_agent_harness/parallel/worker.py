@@ -16,6 +16,7 @@ coordinator killed with SIGKILL leaves no process running and no session unrecor
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -127,12 +128,14 @@ def rooted(config: Config, work_tree: Path, books: Path) -> Config:
 
     where = located(config.project_dir)
     common = where.git_dir if where is not None else config.layout.git_dir
+    main = config.layout
     inside = work_tree / config.harness_dir.relative_to(config.project_dir)
+    own = (main.config, main.prompts_dir, *main.committed_files)  # nobody writes them meanwhile
     return replace(
         config,
         project_dir=work_tree,
         harness_dir=books,
-        guarded=(inside, *(common / name for name in ("config", "hooks", "info"))),
+        guarded=(inside, *own, *(common / name for name in ("config", "hooks", "info"))),
         shared=(config.harness_dir, common),
     )
 
@@ -218,7 +221,10 @@ def main() -> int:
     plugins = load_plugins()
     events = JsonEvents()
     for line in sys.stdin:
-        code = session(WorkerSpec.load(Path(line.strip())), plugins, events)
+        try:
+            code = session(WorkerSpec.load(Path(line.strip())), plugins, events)
+        except KeyboardInterrupt:  # a second signal while the first was being recorded
+            code = int(INTERRUPTED[0])
         mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         events.emit("worker_done", exit_code=code, rss_mb=round(mine / 1024, 1),
@@ -243,7 +249,15 @@ def session(spec: WorkerSpec, plugins: Plugins, display: Display) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - the coordinator's subprocess
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # threads still reading from an interrupted CLI must not hold the exit
+    code = 1
+    try:
+        code = main()
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)  # threads still reading from an interrupted CLI must not hold the exit
