@@ -254,3 +254,27 @@ def test_merge_refuses_a_branch_that_changes_the_config(tmp_path: Path) -> None:
     assert "not merged" in done.stderr and ".agent-harness/config.toml" in done.stderr
     assert "Delete" not in config.read_text()
     assert git(project, "log", "-1", "--format=%s").strip() == "the job"
+
+
+def test_the_live_status_has_a_line_per_worker_and_the_report_a_merge_history(
+    tmp_path: Path,
+) -> None:
+    from test_live_display import on_a_terminal
+
+    project = make_job(tmp_path, 3)
+    with ScriptedModel(handler=UnitScript(fix_unit, delay=2.0)) as model:
+        env = {**harness_env(model, tmp_path), "NO_COLOR": "1"}
+        argv = [sys.executable, "-m", "pytest_agent_harness", "--project-dir", str(project)]
+        out = on_a_terminal([*argv, "run", "--workers", "2", "--trust-config"], env)
+    assert "COMPLETE: complete" in out
+    frames = [frame for frame in out.split("\r\x1b[J") if "\x1b[2A" in frame]
+    assert frames, out  # the status line, then two worker lines, then back up two lines
+    rows = [line.strip() for frame in frames for line in frame.split("\n")[1:3]]
+    assert any(row.startswith("w1 | tests/test_u0") for row in rows), rows
+    assert any(row.startswith("w2 | tests/test_u0") for row in rows), rows
+    report = (project / ".agent-harness" / "report.md").read_text()
+    assert "## Workers" in report and "| w1 |" in report and "| w2 |" in report
+    history = report.split("## Merge history", 1)[1]
+    assert history.count("| merged |") == 3
+    html = (project / ".agent-harness" / "report.html").read_text()
+    assert html.count('<tr class="merge">') == 3 and html.count('<tr class="worker">') == 2

@@ -25,11 +25,32 @@ def _cell(value: object) -> str:
     return f"<td>{escape(str(value))}</td>"
 
 
-def _session_row(row: SessionRow) -> str:
-    cells = (row.number, row.phase, row.outcome, f"{row.before} -> {row.after}",
+def _session_row(row: SessionRow, parallel: bool) -> str:
+    cells: tuple[object, ...] = (row.number, row.phase, row.outcome, f"{row.before} -> {row.after}",
              f"${row.cost_usd:.4f}", row.tokens, row.turns, f"{row.seconds:.1f} s",
              row.commit or "-")  # fmt: skip
+    if parallel:
+        cells += (f"{row.worker} {row.unit}".strip() or "-",)
     return '<tr class="session">' + "".join(_cell(c) for c in cells) + "</tr>"
+
+
+def _parallel(report: RunReport) -> list[str]:
+    """A parallel run's workers and merge history."""
+    if not report.workers and not report.merges:
+        return []
+    parts = ["<h2>Workers</h2><table><thead><tr><th>worker</th><th>sessions</th><th>units</th>"
+             "<th>cost</th><th>wall time</th><th>peak memory</th></tr></thead><tbody>"]  # fmt: skip
+    for w in report.workers:
+        cost, wall, memory = f"${w.cost_usd:.4f}", f"{w.seconds:.1f} s", f"{w.rss_mb:.0f} MB"
+        cells: tuple[object, ...] = (w.worker, w.sessions, w.units, cost, wall, memory)
+        parts.append('<tr class="worker">' + "".join(_cell(c) for c in cells) + "</tr>")
+    parts.append("</tbody></table><h2>Merge history</h2><table><thead><tr><th>time</th>"
+                 "<th>unit</th><th>worker</th><th>result</th><th>commit</th><th>detail</th>"
+                 "</tr></thead><tbody>")  # fmt: skip
+    for m in report.merges:
+        cells = (m.time, m.unit, m.worker or "-", m.result, m.commit or "-", m.detail or "-")
+        parts.append('<tr class="merge">' + "".join(_cell(c) for c in cells) + "</tr>")
+    return [*parts, "</tbody></table>"]
 
 
 def _events(report: RunReport) -> list[str]:
@@ -59,6 +80,7 @@ def _transcripts(report: RunReport) -> list[str]:
 
 
 def render(report: RunReport) -> str:
+    parallel = any(row.worker for row in report.sessions)
     head = (
         f"<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>agent-harness report: {escape(report.project)}</title>"
@@ -78,9 +100,10 @@ def render(report: RunReport) -> str:
         cost_chart(report),
         "<h2>Sessions</h2><table><thead><tr><th>#</th><th>phase</th><th>outcome</th>"
         "<th>progress</th><th>cost</th><th>tokens</th><th>turns</th><th>wall time</th>"
-        "<th>commit</th></tr></thead><tbody>",
-        *(_session_row(row) for row in report.sessions),
+        f"<th>commit</th>{'<th>worker, unit</th>' if parallel else ''}</tr></thead><tbody>",
+        *(_session_row(row, parallel) for row in report.sessions),
         "</tbody></table>",
+        *_parallel(report),
     ]
     events = _events(report)
     parts += ["<h2>Denials and warnings</h2>", "<ul>" + "".join(events) + "</ul>" if events

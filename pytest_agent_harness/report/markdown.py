@@ -15,13 +15,31 @@ def sessions_table(report: RunReport) -> str:
         "| # | phase | outcome | progress | cost | tokens | turns | wall time | commit |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    parallel = any(r.worker for r in report.sessions)
+    if parallel:
+        lines = [lines[0] + " worker, unit |", lines[1] + "---|"]
     for r in report.sessions:
         lines.append(
             f"| {r.number} | {_cell(r.phase)} | {r.outcome} | {r.before} -> {r.after} | "
             f"${r.cost_usd:.4f} | {r.tokens} | {r.turns} | {r.seconds:.1f} s | "
-            f"{r.commit or '-'} |"
+            f"{r.commit or '-'} |" + (f" {r.worker} {_cell(r.unit)} |" if parallel else "")
         )
     return "\n".join(lines) + "\n"
+
+
+def _parallel(report: RunReport) -> list[str]:
+    """A parallel run's workers and merge history."""
+    if not report.workers and not report.merges:
+        return []
+    lines = ["", "## Workers", "", "| worker | sessions | units | cost | wall time | peak memory |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {w.worker} | {w.sessions} | {w.units} | ${w.cost_usd:.4f} | {w.seconds:.1f} s "
+              f"| {w.rss_mb:.0f} MB |" for w in report.workers]  # fmt: skip
+    lines += ["", "## Merge history", "", "| time | unit | worker | result | commit | detail |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {m.time} | {_cell(m.unit)} | {m.worker or '-'} | {m.result} | "
+              f"{m.commit or '-'} | {_cell(m.detail) or '-'} |" for m in report.merges]  # fmt: skip
+    return lines
 
 
 def render(report: RunReport) -> str:
@@ -34,6 +52,7 @@ def render(report: RunReport) -> str:
         "",
     ]
     lines += sessions_table(report).splitlines()
+    lines += _parallel(report)
     events = [
         f"- session {r.number}: denied {_cell(d)}" for r in report.sessions for d in r.denials
     ]

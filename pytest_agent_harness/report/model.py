@@ -34,6 +34,31 @@ class SessionRow:
     tampered: tuple[str, ...]
     warnings: tuple[str, ...]
     transcript: Path
+    worker: str = ""
+    """The parallel worker that ran it ('' in a run of one loop)."""
+    unit: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerRow:
+    """One parallel worker's sessions, summed."""
+
+    worker: str
+    sessions: int
+    units: int
+    cost_usd: float
+    seconds: float
+    rss_mb: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MergeRow:
+    time: str
+    unit: str
+    worker: str
+    result: str
+    commit: str
+    detail: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +70,9 @@ class RunReport:
     exit_code: int | None
     sessions: tuple[SessionRow, ...]
     strength: dict[str, Any] | None = None
+    workers: tuple[WorkerRow, ...] = ()
+    merges: tuple[MergeRow, ...] = ()
+    """A parallel run's merge history (``parallel/books.py``)."""
     generated: str = field(
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
     )
@@ -82,6 +110,48 @@ def _row(entry: LedgerEntry, layout: Layout) -> SessionRow:
         tampered=tuple(str(t) for t in entry.get("tampered", [])),
         warnings=tuple(str(w) for w in entry.get("warnings", [])),
         transcript=layout.session_log(number),
+        worker=str(entry.get("worker", "")),
+        unit=str(entry.get("unit", "")),
+    )
+
+
+def _workers(entries: list[LedgerEntry]) -> tuple[WorkerRow, ...]:
+    found: dict[str, list[LedgerEntry]] = {}
+    for entry in entries:
+        if worker := str(entry.get("worker", "")):
+            found.setdefault(worker, []).append(entry)
+    return tuple(
+        WorkerRow(
+            worker=worker,
+            sessions=len(rows),
+            units=len({str(e.get("unit", "")) for e in rows}),
+            cost_usd=sum(float(e.get("cost_usd", 0.0)) for e in rows),
+            seconds=sum(float(e.get("wall_s", 0.0)) for e in rows),
+            rss_mb=max(_memory(e) for e in rows),
+        )
+        for worker, rows in sorted(found.items())
+    )
+
+
+def _memory(entry: LedgerEntry) -> float:
+    """A parallel session's peak memory: its worker's and the largest process it ran."""
+    extra: dict[str, Any] = dict(entry)
+    return float(extra.get("rss_mb", 0.0)) + float(extra.get("cli_rss_mb", 0.0))
+
+
+def _merges(layout: Layout) -> tuple[MergeRow, ...]:
+    from ..parallel.books import load
+
+    return tuple(
+        MergeRow(
+            time=m.time,
+            unit=m.unit,
+            worker=m.worker,
+            result=m.result,
+            commit=str(m.commit or "")[:10],
+            detail=m.detail,
+        )
+        for m in load(layout).merges
     )
 
 
@@ -89,7 +159,8 @@ def build(layout: Layout, result: RunResult | None = None) -> RunReport:
     """The report of the project's run: ``result`` at the end of a run, else the state's
     record of how the last run stopped."""
     store = StateStore(layout)
-    rows = tuple(_row(entry, layout) for entry in store.ledger())
+    entries = store.ledger()
+    rows = tuple(_row(entry, layout) for entry in entries)
     state = store.peek()  # read only: a report or a status repairs nothing
     code: int | None
     if result is not None:
@@ -106,4 +177,6 @@ def build(layout: Layout, result: RunResult | None = None) -> RunReport:
         exit_code=code,
         sessions=rows,
         strength=strength,
+        workers=_workers(entries),
+        merges=_merges(layout),
     )
