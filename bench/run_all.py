@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("cli_start.py", [], ["--runs", "3"]),
     ("observer_cost.py", [], ["--runs", "2", "--tests", "500"]),
     ("strength_gate.py", [], ["--mutants", "40", "--per-mutant", "10"]),
+    ("workers.py", [], ["--units", "4", "--latency", "0.5"]),
 ]
 
 

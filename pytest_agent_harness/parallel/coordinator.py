@@ -155,6 +155,13 @@ class Coordinator:
             forbidden=forbidden_paths(self.config),
         )
         units = partition(self.progress.items, self.config.parallel.together)
+        if not units:
+            return RunResult(
+                exit_code=ExitCode.INCOMPLETE,
+                reason="the tracker has no items to split into units yet; run the phases that "
+                "make them first (agent-harness run --max-iterations 1), then --workers",
+                progress=self.progress,
+            )
         if self.shard_of is not None:
             units = shard(units, *self.shard_of)
         tree_root = self.config.layout.worktrees_dir / f"{self.tag}-units"

@@ -86,7 +86,9 @@ class Plan:
     # -- the loop ------------------------------------------------------------------------
 
     def execute(self) -> RunResult:
-        self._reconcile()
+        from .resume import reconcile
+
+        reconcile(self)
         self.c.display.line(
             f"{len(self.keys)} unit(s), {self.record_count('done')} done; "
             f"{self.c.workers} worker(s)"
@@ -366,52 +368,3 @@ class Plan:
             ExitCode.INCOMPLETE,
             f"every unit is done but the merged tree is not complete: {self.c.progress.summary()}",
         )
-
-    # -- a resumed run -------------------------------------------------------------------
-
-    def _reconcile(self) -> None:
-        """Take the units where the last run left them."""
-        keep: set[Path] = set()
-        for unit in self.units:
-            if unit.status == "active":
-                books = self.books_of(unit)
-                wait_unlocked(books)
-                bring_over(unit, books, self.store, self.state)
-                if self._merged_unrecorded(unit):
-                    self._merged_before(unit)
-                    continue
-                keep.add((self.tree_root / unit.attempt_name).resolve())
-            mine = of_unit(self.c.progress, unit.unit)
-            if mine.total and mine.passing == mine.total and not mine.warnings:
-                if unit.status == "active":
-                    branches.remove_worktree(
-                        self.config.project_dir, self.tree_root / unit.attempt_name
-                    )
-                unit.status = "done"
-            elif unit.status in ("done", "failed"):
-                unit.status, unit.note = "pending", ""
-        for stale in branches.worktrees_under(self.config.project_dir, self.tree_root):
-            if stale.resolve() not in keep:
-                branches.remove_worktree(self.config.project_dir, stale)
-        self.save()
-
-    def _merged_unrecorded(self, unit: UnitState) -> bool:
-        """Whether the attempt has commits of its own and they are in the run's branch."""
-        project = self.target.project_dir
-        moved = bool(unit.base) and branches.tip(project, unit.branch) != unit.base
-        return moved and branches.is_merged(project, unit.branch)
-
-    def _merged_before(self, unit: UnitState) -> None:
-        """A unit the last run merged but was killed before it recorded so."""
-        branches.remove_worktree(self.config.project_dir, self.tree_root / unit.attempt_name)
-        mine = of_unit(self.c.progress, unit.unit)
-        unit.status = "done" if mine.total and mine.passing == mine.total else "pending"
-
-
-def wait_unlocked(layout: Layout, seconds: float = 60.0) -> None:
-    """Wait for a worker a killed coordinator left to finish recording its session."""
-    from ..run.books import lock_holder
-
-    deadline = time.monotonic() + seconds
-    while lock_holder(layout) is not None and time.monotonic() < deadline:
-        time.sleep(0.2)
