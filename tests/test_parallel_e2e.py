@@ -278,3 +278,60 @@ def test_the_live_status_has_a_line_per_worker_and_the_report_a_merge_history(
     assert history.count("| merged |") == 3
     html = (project / ".agent-harness" / "report.html").read_text()
     assert html.count('<tr class="merge">') == 3 and html.count('<tr class="worker">') == 2
+
+
+def test_the_initializer_runs_first_then_workers_take_the_checklist_items(tmp_path: Path) -> None:
+    """A checklist job: the run-once initializer writes the feature list in the project, one
+    session; then each item is a unit, and the workers' edits to the one file merge."""
+    project = tmp_path / "project"
+    features = [{"description": f"feature {i}", "steps": ["check"], "passes": False}
+                for i in range(3)]  # fmt: skip
+    config = {
+        "auto_continue_delay": 0, "max_iterations": 10,
+        "tools": {"builtin": ["Read", "Write", "Edit", "Bash"]},
+        "security": {"sandbox": {"enabled": False}},
+        "tracking": {"type": "json_checklist", "file": "feature_list.json"},
+        "phases": [
+            {"name": "initializer", "prompt": "Write the feature list.", "run_once": True},
+            {"name": "coding", "prompt": "Make the next feature pass."},
+        ],
+    }  # fmt: skip
+    (project / ".agent-harness").mkdir(parents=True)
+    (project / ".agent-harness" / "config.toml").write_text(tomli_w.dumps(config))
+    (project / "README.md").write_text("a job\n")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "the job")
+
+    def listing(passing: int | None = None) -> str:
+        done = [{**f, "passes": i == passing} for i, f in enumerate(features)]
+        return json.dumps(done, indent=2) + "\n"
+
+    def replies(key: str, cwd: str) -> list[Reply]:
+        number = int(key.lstrip("#")) - 1
+        return [Turn(tool_use("Edit", {
+            "file_path": f"{cwd}/feature_list.json",
+            "old_string": f'"description": "feature {number}",\n    "steps": [\n      "check"\n    ],\n    "passes": false',
+            "new_string": f'"description": "feature {number}",\n    "steps": [\n      "check"\n    ],\n    "passes": true',
+        }))]  # fmt: skip
+
+    initializer = Turn(tool_use("Write", {"file_path": str(project / "feature_list.json"),
+                                          "content": listing()}))  # fmt: skip
+    script = UnitScript(replies)
+
+    def handler(request: Any) -> Reply:
+        first = "Your unit:" not in str(request.messages)
+        if first and not any(m.get("role") == "assistant" for m in request.messages):
+            return initializer
+        return script(request)
+
+    with ScriptedModel(handler=handler) as model:
+        env = harness_env(model, tmp_path)
+        done = harness(project, env, "run", "--workers", "3", "--trust-config")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Running the phases that run once" in done.stdout
+    assert sorted(script.units) == ["#1", "#2", "#3"]
+    final = json.loads((project / "feature_list.json").read_text())
+    assert [f["passes"] for f in final] == [True, True, True]
+    phases = [e["phase"] for e in read_ledger(project)]
+    assert phases[0] == "initializer" and phases[1:] == ["coding"] * 3

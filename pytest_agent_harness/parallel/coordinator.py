@@ -18,6 +18,7 @@ from __future__ import annotations
 import queue
 import signal
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitCode
@@ -83,6 +84,13 @@ class Coordinator:
                 self.worker(f"w{number}")
             Checkpoints(self.config, self.display).prepare()
             first = self._baseline()
+            initialized = None if self.shard_of else self._initialize()
+            if initialized is not None:
+                if initialized.exit_code not in (ExitCode.COMPLETE, ExitCode.INCOMPLETE):
+                    store = StateStore(self.config.layout)
+                    finish(self.config, self.display, store, store.load(), initialized)
+                    return initialized
+                first = None  # the work changed: measure it again
             if self.shard_of is None:
                 return self._run(self.config, first)
         books = self._shard_tree()
@@ -101,6 +109,21 @@ class Coordinator:
         progress = measure_before_first_session(self.plugins.make_tracker(self.config))
         Checkpoints(self.config, self.display).commit_harness_files(progress)
         return progress
+
+    def _initialize(self) -> RunResult | None:
+        """Run the phases that run once (the initializer that writes the feature list) with
+        the ordinary loop first, one session at a time: the work is split only once it
+        exists. How that loop ended; None when there was nothing to run."""
+        from ..run.loop import Runner
+        from ..run.phases import select_phase
+
+        once = tuple(phase for phase in self.config.phases if phase.run_once)
+        done = StateStore(self.config.layout).peek().completed_phases
+        if not once or select_phase(once, done, self.config.project_dir) is None:
+            return None
+        self.display.line("Running the phases that run once before the work is split")
+        config = replace(self.config, phases=once)
+        return Runner(config, self.display, plugins=self.plugins, final=False).run()
 
     def _shard_tree(self) -> Config:
         """The shard's branch, checked out in a worktree of its own, with books of its own."""
