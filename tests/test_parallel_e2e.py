@@ -335,3 +335,35 @@ def test_the_initializer_runs_first_then_workers_take_the_checklist_items(tmp_pa
     assert [f["passes"] for f in final] == [True, True, True]
     phases = [e["phase"] for e in read_ledger(project)]
     assert phases[0] == "initializer" and phases[1:] == ["coding"] * 3
+
+
+def test_merged_code_that_changes_the_run_tree_while_its_tests_run_is_taken_back(
+    tmp_path: Path,
+) -> None:
+    """Unit 1's code, imported by the harness's run of the merged tree, rewrites unit 2's
+    module in the run's work tree so that unit 2's test passes there: a verdict no commit
+    holds. The merge is reverted, the file put back, and unit 1 is given up in the end."""
+    project = make_job(tmp_path, 3, parallel={"max_attempts": 2})
+    evil = (
+        "import pathlib\n\n\ndef value():\n    return 1\n\n\n"
+        "HERE = pathlib.Path(__file__).resolve().parent\n"
+        f"if HERE == pathlib.Path({str(project)!r}).resolve():\n"
+        "    (HERE / 'u02.py').write_text('def value():\\n    return 2  # forged\\n')\n"
+    )
+
+    def replies(key: str, cwd: str) -> list[Reply]:
+        if key.endswith("u01.py"):
+            return [Turn(tool_use("Write", {"file_path": f"{cwd}/u01.py", "content": evil}))]
+        return fix_unit(key, cwd)
+
+    with ScriptedModel(handler=UnitScript(replies)) as model:
+        env = harness_env(model, tmp_path)
+        done = harness(project, env, "run", "--workers", "2", "--trust-config")
+        status = harness(project, env, "status", "--check")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "changed files while its tests ran: u02.py" in done.stdout
+    assert "1 unit(s) given up: tests/test_u01.py" in done.stdout
+    assert git(project, "status", "--porcelain", "--untracked-files=no") == ""
+    assert "forged" not in (project / "u02.py").read_text()
+    assert (project / "u02.py").read_text() == "def value():\n    return 2\n"
+    assert status.returncode == 1 and "2/3 passing" in status.stdout

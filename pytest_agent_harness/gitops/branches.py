@@ -8,6 +8,7 @@ Every git process is hardened and runs the accepted hooks only (``open_repo``, `
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,28 @@ def blob(project_dir: Path, commit: str, path: str) -> str | None:
             return str(repo.git.rev_parse("--verify", "-q", f"{commit}:{path}"))
         except GitCommandError:
             return None
+
+
+def changed_files(project_dir: Path) -> dict[str, str]:
+    """The project's tracked files that differ from HEAD, each with a hash of what it holds
+    now ('' when it is gone): what a run of the project's code changed can be told apart."""
+    with open_repo(project_dir) as repo:
+        out = str(repo.git.diff("--name-only", "--no-renames", "-z", "HEAD", "--", "."))
+        top = Path(str(repo.working_tree_dir))
+    found = {}
+    for path in filter(None, out.split("\0")):
+        try:
+            found[path] = hashlib.sha256((top / path).read_bytes()).hexdigest()
+        except OSError:
+            found[path] = ""
+    return found
+
+
+def restore(project_dir: Path, paths: list[str]) -> None:
+    """Put the files ``paths`` (repository paths) back as HEAD has them."""
+    with open_repo(project_dir) as repo:
+        top = str(repo.working_tree_dir)
+        repo.git.execute(["git", "-C", top, "checkout", "HEAD", "--", *paths])
 
 
 def is_merged(project_dir: Path, branch: str) -> bool:

@@ -65,8 +65,8 @@ def merge_units(
             break
     if not merged:
         return outcomes, before
-    after = target.evaluate()
-    if broke := _regressions(before, after):
+    after, broke = _measure(target, before)
+    if broke:
         why = f"the merged tree {broke}"
         for unit, commit in reversed(merged):
             reverted = branches.revert(
@@ -124,6 +124,21 @@ def _forbidden(path: str, target: Target) -> bool:
     if ".git" in PurePosixPath(path).parts:
         return True
     return any(path == f or (f.endswith("/") and path.startswith(f)) for f in target.forbidden)
+
+
+def _measure(target: Target, before: Progress) -> tuple[Progress, str]:
+    """The merged tree's verdict, and what the merges broke ('' when nothing). The tests run
+    the merged code in the run's own work tree: a run that changes tracked files there (a
+    verdict the commit does not hold) is a break, and the files are put back."""
+    dirty = branches.changed_files(target.project_dir)
+    after = target.evaluate()
+    now = branches.changed_files(target.project_dir)
+    touched = sorted(p for p in {*dirty, *now} if dirty.get(p) != now.get(p))
+    if touched:
+        branches.restore(target.project_dir, [p for p in touched if p not in dirty])
+        more = f" and {len(touched) - 3} more" if len(touched) > 3 else ""
+        return after, f"changed files while its tests ran: {', '.join(touched[:3])}{more}"
+    return after, _regressions(before, after)
 
 
 def _regressions(before: Progress, after: Progress) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ExitCode
 from ..gitops import branches
 from ..layout import Layout
-from ..run.books import LedgerEntry, RunState, StateStore
+from ..run.books import LedgerEntry, RunState, StateStore, lock_holder
 from ..run.recovery import OutcomeClass, backoff_seconds
 from ..run.report import RunResult
 from ..trackers.base import Progress
@@ -73,6 +73,7 @@ class Plan:
         self.merging: threading.Thread | None = None
         self.merge_batch: list[UnitState] = []
         self.merge_result: tuple[list[Outcome], Progress] | None = None
+        self.merge_error: list[str] = []
         self.final: RunResult | None = None
 
     @property
@@ -193,6 +194,7 @@ class Plan:
         self.state.session += 1
         unit.inflight, unit.worker = self.state.session, worker.label
         self.save()
+        _number(books, self.state.session)
         known = of_unit(self.c.progress, unit.unit) if fresh else None
         spec = WorkerSpec.of(self.config, unit, worker.label, (tree, books.harness_dir), known)
         path = self.books.layout.logs_dir / "workers" / f"{unit.attempt_name}.json"
@@ -209,6 +211,8 @@ class Plan:
     def _collect(self) -> None:
         for label, worker in list(self.c.running.items()):
             session = worker.session
+            if session is not None and session.done is not None and self._still_running(session):
+                session.done = None  # not the worker's word: its session still holds its books
             if session is not None and session.done is not None:
                 worker.session = None
                 self._finished(worker.label, session, session.done)
@@ -216,6 +220,15 @@ class Plan:
                 del self.c.running[label]
                 if session is not None:
                     self._finished(label, session, {"exit_code": worker.exit_code})
+
+    def _still_running(self, session: slots.Session) -> bool:
+        """Whether a session said to be over still holds its books' lock (an event forged by
+        a process that reached the worker's output); such an event is ignored."""
+        books = self.books_of(self.record.units[session.unit])
+        if lock_holder(books) is None:
+            return False
+        self.c.display.warn(f"ignored an end-of-session event for {session.unit}: it still runs")
+        return True
 
     def _finished(self, label: str, session: slots.Session, done: dict[str, Any]) -> None:
         unit = self.record.units[session.unit]
@@ -278,7 +291,10 @@ class Plan:
         before = self.c.progress
 
         def merge() -> None:
-            self.merge_result = merge_units(self.target, batch, before)
+            try:
+                self.merge_result = merge_units(self.target, batch, before)
+            except Exception as exc:
+                self.merge_error = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
 
         self.merging = threading.Thread(target=merge, name="merge", daemon=True)
         self.merging.start()
@@ -296,7 +312,7 @@ class Plan:
         self.merging, batch, self.merge_batch = None, self.merge_batch, []
         result, self.merge_result = self.merge_result, None
         if result is None:  # the merge raised: say so, and stop before merging more
-            why = "merging failed; see the error above"
+            why = f"merging failed: {self.merge_error[0]}" if self.merge_error else "merging failed"
             self.final = self.final or self._result(ExitCode.AGENT_FAILURE, why)
             return
         outcomes, self.c.progress = result
@@ -368,3 +384,15 @@ class Plan:
             ExitCode.INCOMPLETE,
             f"every unit is done but the merged tree is not complete: {self.c.progress.summary()}",
         )
+
+
+def _number(books: Layout, number: int) -> None:
+    """Have the unit's next session numbered ``number``, as the run numbers it (its commit,
+    transcript and ledger line then say so), unless its last session was cut off: the worker
+    recovers that one first, under its own number."""
+    store = StateStore(books)
+    state = store.peek()
+    ledger = store.ledger()
+    if state.session == (ledger[-1]["session"] if ledger else 0):
+        state.session = number - 1
+        store.save(state)

@@ -165,14 +165,21 @@ class UnitTracker:
         self.known = known
 
     def evaluate(self, *, readonly: bool = False) -> Progress:
+        if (known := self._known()) is not None:
+            return known
         return of_unit(self.inner.evaluate(readonly=readonly), self.unit)
 
     def take_baseline(self) -> Progress:
         from ..trackers.base import measure_before_first_session
 
-        if self.known is not None:
-            return self.known
+        if (known := self._known()) is not None:
+            return known
         return of_unit(measure_before_first_session(self.inner), self.unit)
+
+    def _known(self) -> Progress | None:
+        """The measurement the attempt starts from, for the first look only."""
+        known, self.known = self.known, None
+        return known
 
 
 def worker_config(config: Config, spec: WorkerSpec) -> Config:
