@@ -45,6 +45,7 @@ RUNTIME_IGNORES = (
     f"{_UNITS}/",
     f"{_SHARDS}/",
     _PARALLEL,
+    f"{_PARALLEL}.corrupt-*",
     ".*.tmp",
 )
 
@@ -174,6 +175,10 @@ class Layout:
     def parallel_state(self) -> Path:
         """``parallel.json``: a parallel run's units, where each stands, and its merges."""
         return self.harness_dir / _PARALLEL
+
+    def corrupt_parallel_state(self, stamp: int) -> Path:
+        """Where an unreadable ``parallel.json`` is moved aside to."""
+        return self.harness_dir / f"{_PARALLEL}.corrupt-{stamp}"
 
     @property
     def report_html(self) -> Path:

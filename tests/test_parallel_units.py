@@ -99,3 +99,20 @@ def test_the_unit_script_answers_by_unit_and_turn_in_any_order() -> None:
     assert ask("b", 0) == "b in /w/b" and ask("a", 0) == "a in /w/a"
     assert ask("b", 1).startswith("Done")
     assert script.units == ["b", "a"]
+
+
+def test_an_unreadable_parallel_record_is_moved_aside_with_a_warning(tmp_path) -> None:
+    from pytest_agent_harness.layout import Layout
+    from pytest_agent_harness.parallel import books
+
+    layout = Layout.of(tmp_path)
+    assert books.load(layout).units == {}  # none yet: a fresh start, no warning
+    layout.harness_dir.mkdir()
+    layout.parallel_state.write_text("{not json")
+    assert books.load(layout).warning == "" and layout.parallel_state.exists()  # read only
+    record = books.load(layout, repair=True)
+    assert "could not be read" in record.warning and "parallel.json.corrupt-" in record.warning
+    assert not layout.parallel_state.exists()
+    assert [p.name.startswith("parallel.json.corrupt-") for p in layout.harness_dir.iterdir()] == [
+        True
+    ]

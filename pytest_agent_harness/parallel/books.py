@@ -9,7 +9,10 @@ run's branch is not merged (or done) twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -72,6 +75,7 @@ class MergeRecord:
 class ParallelState:
     units: dict[str, UnitState] = field(default_factory=dict)
     merges: list[MergeRecord] = field(default_factory=list)
+    warning: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,15 +97,28 @@ class ParallelState:
         return sum(1 for unit in self.units.values() if unit.status == status)
 
 
-def load(layout: Layout) -> ParallelState:
-    """The saved record; none, or one that cannot be read, is a fresh start (the ledger and the
-    branches are the record of the work; this file only says where the run was)."""
+def load(layout: Layout, *, repair: bool = False) -> ParallelState:
+    """The saved record; none is a fresh start. One that cannot be read is a fresh start too
+    (the ledger and the branches are the record of the work; this file only says where the
+    run was): with ``repair`` it is moved aside and ``warning`` says so."""
+    path = layout.parallel_state
     try:
-        data = json.loads(read_text(layout.parallel_state))
+        data = json.loads(read_text(path))
         units = [UnitState(**unit) for unit in data["units"]]
         merges = [MergeRecord(**merge) for merge in data["merges"]]
-    except (OSError, ValueError, TypeError, KeyError, PlantedLinkError):
+    except FileNotFoundError:
         return ParallelState()
+    except (OSError, ValueError, TypeError, KeyError, PlantedLinkError) as exc:
+        state = ParallelState()
+        if repair:
+            aside = layout.corrupt_parallel_state(int(time.time()))
+            with contextlib.suppress(OSError):
+                os.replace(path, aside)
+            state.warning = (
+                f"{path} could not be read ({str(exc)[:120]}); moved to {aside.name}: the units "
+                "start afresh (the branches of earlier attempts are kept)"
+            )
+        return state
     return ParallelState(units={unit.key: unit for unit in units}, merges=merges)
 
 

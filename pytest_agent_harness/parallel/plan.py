@@ -63,7 +63,9 @@ class Plan:
         self.target = target
         self.keys = [unit.key for unit in units]
         self.tree_root = tree_root
-        self.record = unit_books.load(books.layout)
+        self.record = unit_books.load(books.layout, repair=True)
+        if self.record.warning:
+            coordinator.display.warn(self.record.warning)
         self.record.adopt(units)
         self.attempts: dict[str, int] = {}
         self.hold: dict[str, float] = {}
