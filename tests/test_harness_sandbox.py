@@ -171,6 +171,7 @@ def assert_tests_reported(attack: Attack, evidence: object) -> None:
     assert statuses == {"test_ok": "passed", "test_bad": "failed"}
 
 
+@pytest.mark.slow  # >= 1.4 s
 def test_without_the_sandbox_the_planted_conftest_gets_everything(attack: Attack) -> None:
     evidence = pytest_evidence(attack.layout, timeout=60)
 
@@ -185,6 +186,7 @@ def test_without_the_sandbox_the_planted_conftest_gets_everything(attack: Attack
     assert not [name for name in loot["environ"] if is_secret(name)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # >= 1.4 s
 @needs_bwrap
 def test_the_sandbox_stops_a_planted_conftest(attack: Attack, tmp_path: Path) -> None:
     evidence = pytest_evidence(attack.layout, timeout=60, sandbox=attack.sandbox())

@@ -81,6 +81,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+@pytest.mark.slow  # >= 1.4 s
 def test_the_package_has_no_import_cycle() -> None:
     known = modules()
     graph = {name: imports_of(name, path, known) for name, path in known.items()}

@@ -119,6 +119,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow  # >= 1.4 s
 @pytest.mark.e2e
 def test_through_the_real_cli(
     make_project, scripted_model, use_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -91,6 +91,7 @@ def test_bad_config_exits_4(project: Path) -> None:
     assert status(project, "--check") == 4
 
 
+@pytest.mark.slow  # >= 1.4 s
 def test_json_summary_and_junit_outputs(
     project: Path,
     tmp_path: Path,

@@ -143,6 +143,7 @@ def test_skips_at_the_baseline_count_as_done_and_others_only_when_allowed(projec
     assert lenient.warnings == ("test tests/test_calc.py::test_add is newly skipped",)
 
 
+@pytest.mark.slow  # >= 1.4 s
 @pytest.mark.parametrize(
     ("setup", "fragment"),
     [
