@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .coordinator import Coordinator
 
 POLL_SECONDS = 0.25
-SPACING_SECONDS = 1.5
+SPACING_SECONDS = 2.0
 """The least time between two session starts: each starts a Claude Code CLI, whose start-up
 is the heaviest work of a session; started at the same instant, N of them share the cores and
 each takes N times as long (`bench/workers.py`)."""
