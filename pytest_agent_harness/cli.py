@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .arguments import build_parser
 from .commands.exit import run_command
-from .errors import ExitCode
+from .errors import INTERRUPTIONS, ExitCode
 from .layout import Layout
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def _complete(parser: argparse.ArgumentParser) -> None:
 def console_main() -> None:
     """Entry point of the ``agent-harness`` script."""
     code = main()
-    if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP):
+    if code in INTERRUPTIONS:
         # State is saved; do not let interpreter shutdown wait on threads still reading from
         # a CLI that was interrupted mid-answer: a second Ctrl+C must exit at once.
         sys.stdout.flush()

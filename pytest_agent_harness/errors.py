@@ -45,6 +45,10 @@ class ExitCode(enum.IntEnum):
     """Standard output was closed by its reader (``| head``): as a process SIGPIPE ends."""
 
 
+INTERRUPTIONS = frozenset({ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP})
+"""The exit codes of a run stopped by a signal (its state saved)."""
+
+
 class HarnessError(Exception):
     """Base of every error the harness reports as a one-line message."""
 

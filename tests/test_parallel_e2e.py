@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,15 +149,7 @@ def test_a_killed_coordinator_resumes_without_doing_a_unit_twice(tmp_path: Path)
     project = make_job(tmp_path, 8)
     with ScriptedModel(handler=UnitScript(fix_unit, delay=1.0)) as model:
         env = harness_env(model, tmp_path)
-        argv = [sys.executable, "-m", "pytest_agent_harness", "--project-dir", str(project)]
-        first = subprocess.Popen(
-            [*argv, "run", "--workers", "4", "--trust-config"],
-            env=env, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert first.stdout is not None
-        for line in first.stdout:
-            if line.startswith("Merged unit"):
-                break
+        first = running_until(project, env, 4, lambda line: line.startswith("Merged unit"))
         first.send_signal(signal.SIGKILL)
         first.wait()
         first.stdout.close()
@@ -170,6 +163,22 @@ def test_a_killed_coordinator_resumes_without_doing_a_unit_twice(tmp_path: Path)
     assert len(ok) == len(set(ok))  # no unit's work done twice (a cut-off one is finished)
     assert worktrees(project) == [f"worktree {project}"]
     assert _no_worker_left(project)
+
+
+def running_until(
+    project: Path, env: dict[str, str], workers: int, seen: Callable[[str], bool]
+) -> subprocess.Popen[str]:
+    """`run --workers N` started, once it printed a line ``seen`` accepts."""
+    argv = [sys.executable, "-m", "pytest_agent_harness", "--project-dir", str(project)]
+    run = subprocess.Popen(
+        [*argv, "run", "--workers", str(workers), "--trust-config"],
+        env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert run.stdout is not None
+    for line in run.stdout:
+        if seen(line):
+            break
+    return run
 
 
 def _no_worker_left(project: Path, timeout: float = 30.0) -> bool:
@@ -189,15 +198,7 @@ def test_sigterm_stops_every_worker_and_the_next_run_resumes(tmp_path: Path) -> 
     project = make_job(tmp_path, 6)
     with ScriptedModel(handler=UnitScript(fix_unit, delay=2.0)) as model:
         env = harness_env(model, tmp_path)
-        argv = [sys.executable, "-m", "pytest_agent_harness", "--project-dir", str(project)]
-        first = subprocess.Popen(
-            [*argv, "run", "--workers", "3", "--trust-config"],
-            env=env, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert first.stdout is not None
-        for line in first.stdout:
-            if "session 3:" in line:
-                break
+        first = running_until(project, env, 3, lambda line: "session 3:" in line)
         time.sleep(1.0)
         first.send_signal(signal.SIGTERM)
         rest = first.stdout.read()

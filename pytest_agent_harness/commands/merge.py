@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode
 from ..layout import Layout
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def run_merge(layout: Layout, names: Sequence[str], *, trust_config: bool = False) -> int:
@@ -78,12 +82,11 @@ def run_merge(layout: Layout, names: Sequence[str], *, trust_config: bool = Fals
     )
 
 
-def _refused(config: object, name: str, forbidden: tuple[str, ...]) -> str:
+def _refused(config: Config, name: str, paths: tuple[str, ...]) -> str:
     """Why the branch ``name`` may not be merged, or ''."""
-    from ..config import Config
     from ..gitops import branches
+    from ..parallel.merging import forbidden
 
-    assert isinstance(config, Config)
     project = config.project_dir
     top, _ = branches.top_of(project)
     own = {p.relative_to(top.resolve()).as_posix() for p in config.layout.committed_files
@@ -94,8 +97,6 @@ def _refused(config: object, name: str, forbidden: tuple[str, ...]) -> str:
             here, there = branches.blob(project, "HEAD", path), branches.blob(project, name, path)
             if here is not None and here != there:
                 bad.append(path)
-        elif ".git" in path.split("/") or any(
-            path == f or (f.endswith("/") and path.startswith(f)) for f in forbidden
-        ):
+        elif forbidden(path, paths):
             bad.append(path)
     return f"it changes files no run may: {', '.join(bad[:5])}" if bad else ""

@@ -40,6 +40,7 @@ from .repository import (
     Repo,
     diff_names,
     drop_new_gitlinks,
+    git_error,
     hooks_for,
     identity,
     is_ignored,
@@ -296,7 +297,9 @@ def _commit(
                     env=env,
                 )
         except GitCommandError as exc:
-            return Checkpoint(commit=None, paths=tuple(paths), error=_git_error(exc))
+            return Checkpoint(
+                commit=None, paths=tuple(paths), error=git_error(exc, "git commit failed")
+            )
         return Checkpoint(commit=repo.head.commit.hexsha, paths=tuple(paths))
 
 
@@ -326,16 +329,6 @@ def _gone(repo: Repo, project_dir: Path, paths: Sequence[str], where: str) -> se
     else:
         out = repo.git.ls_tree("-r", "--name-only", "-z", where, "--", *missing)
     return set(missing) - set(str(out).split("\0"))
-
-
-def _git_error(exc: GitCommandError) -> str:
-    """The last line git printed, without GitPython's ``stderr: '...'`` wrapping."""
-    text = str(exc.stderr or exc.stdout or "").strip()
-    for wrap in ("stderr: '", "stdout: '"):
-        if text.startswith(wrap) and text.endswith("'"):
-            text = text[len(wrap) : -1]
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "git commit failed"
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .guard import GitGuard
-from .repository import GitCommandError, hooks_for, identity, open_repo, prefix_of
+from .repository import GitCommandError, git_error, hooks_for, identity, open_repo, prefix_of
 
 BRANCH_PREFIX = "agent-harness/"
 
@@ -164,8 +164,8 @@ def merge(
             conflicts = str(repo.git.diff("--name-only", "--diff-filter=U")).split()
             with contextlib.suppress(GitCommandError):
                 repo.git.merge("--abort")
-            why = str(exc.stderr or exc.stdout).strip().replace("stderr: ", "").strip("'\n ")
-            return Merge(None, tuple(conflicts), "" if conflicts else why.splitlines()[-1:][0])
+            why = "" if conflicts else git_error(exc, "git merge failed")
+            return Merge(None, tuple(conflicts), why)
         return Merge(str(repo.git.rev_parse("HEAD")))
 
 

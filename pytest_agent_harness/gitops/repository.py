@@ -99,6 +99,17 @@ def work_tree_of(project_dir: Path) -> tuple[str, str]:
     return top.strip(), prefix.strip()
 
 
+def git_error(exc: GitCommandError, fallback: str) -> str:
+    """The last line git printed, without GitPython's ``stderr: '...'`` wrapping; ``fallback``
+    when it printed nothing."""
+    text = str(exc.stderr or exc.stdout or "").strip()
+    for wrap in ("stderr: '", "stdout: '"):
+        if text.startswith(wrap) and text.endswith("'"):
+            text = text[len(wrap) : -1]
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else fallback
+
+
 def hooks_for(project_dir: Path, guard: GitGuard | None) -> Path | None:
     """Check the guard (raises when config that runs programs changed); the hooks to run."""
     if guard is None:

@@ -93,9 +93,6 @@ class ParallelState:
             else:
                 known.items = sorted(set(known.items) | set(unit.items))
 
-    def count(self, status: UnitStatus) -> int:
-        return sum(1 for unit in self.units.values() if unit.status == status)
-
 
 def load(layout: Layout, *, repair: bool = False) -> ParallelState:
     """The saved record; none is a fresh start. One that cannot be read is a fresh start too

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ExitCode
 from ..gitops import branches
 from ..run.books import RunState, StateStore, run_lock
+from ..run.budget import spent
 from ..run.checkpoints import Checkpoints
 from ..run.ending import finish
 from ..run.report import RunResult
@@ -223,44 +224,10 @@ class Coordinator:
 
     def over_budget(self, state: RunState, sessions: int) -> RunResult | None:
         """Why no session may start now, by the run's one budget, if none may."""
-        budget, config = self.config.budget, self.config
-
-        def stop(code: ExitCode, reason: str) -> RunResult:
-            return RunResult(exit_code=code, reason=reason, progress=self.progress)
-
-        if budget.max_cost_usd is not None and state.totals.cost_usd >= budget.max_cost_usd:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: ${state.totals.cost_usd:.4f} spent by all workers, budget.max_cost_usd "
-                f"is ${budget.max_cost_usd:.4f}; raise it to go on",
-            )
-        seconds = budget.max_duration_seconds
-        if seconds is not None and time.monotonic() - self.started >= seconds:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: this run has lasted budget.max_duration ({budget.max_duration}); "
-                "run again to go on",
-            )
-        limit = budget.max_sessions_without_progress
-        if limit is not None and state.sessions_without_progress >= limit:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: {state.sessions_without_progress} sessions in a row, across all "
-                f"workers, without progress (budget.max_sessions_without_progress = {limit})",
-            )
-        if state.consecutive_errors >= config.error_recovery.max_consecutive_errors:
-            return stop(
-                ExitCode.AGENT_FAILURE,
-                f"circuit breaker: {state.consecutive_errors} failed sessions in a row "
-                f"(error_recovery.max_consecutive_errors); last error: {state.last_error}",
-            )
-        if config.max_iterations is not None and sessions >= config.max_iterations:
-            return stop(
-                ExitCode.INCOMPLETE,
-                f"reached max_iterations ({config.max_iterations}) sessions across all workers "
-                "before completion",
-            )
-        return None
+        why = spent(self.config, state, self.started, sessions, workers=True)
+        if why is None:
+            return None
+        return RunResult(exit_code=why[0], reason=why[1], progress=self.progress)
 
     # -- what the person sees ------------------------------------------------------------
 

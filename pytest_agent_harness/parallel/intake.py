@@ -13,7 +13,7 @@ import contextlib
 import os
 
 from ..layout import Layout
-from ..run.books import LedgerEntry, RunState, StateStore
+from ..run.books import LedgerEntry, RunState, StateStore, add_totals
 from ..run.recovery import OutcomeClass
 from .books import UnitState
 
@@ -75,12 +75,7 @@ def count(state: RunState, entry: LedgerEntry) -> None:
             state.sessions_without_progress = 0
         else:
             state.sessions_without_progress += 1
-    totals = state.totals
-    totals.cost_usd += float(entry.get("cost_usd", 0.0))
-    totals.input_tokens += int(entry.get("input_tokens", 0))
-    totals.output_tokens += int(entry.get("output_tokens", 0))
-    totals.turns += int(entry.get("turns", 0))
-    totals.wall_seconds += float(entry.get("duration_s", 0.0))
+    add_totals(state.totals, entry)
 
 
 def progressed(entry: LedgerEntry) -> bool:

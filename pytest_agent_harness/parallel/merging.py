@@ -101,7 +101,7 @@ def _record(unit: UnitState, result: MergeResult, **fields: str | None) -> Merge
 def _merge_one(target: Target, unit: UnitState) -> tuple[Outcome, str | None]:
     """Merge one unit's branch: the merge commit, or None and why not."""
     changed = branches.changed_by(target.project_dir, unit.branch)
-    if touched := [p for p in changed if _forbidden(p, target)]:
+    if touched := [p for p in changed if forbidden(p, target.forbidden)]:
         why = f"the branch changes files the agent may not: {', '.join(touched[:5])}"
         return Outcome(unit, _record(unit, "refused", detail=why), False), None
     merged = branches.merge(
@@ -120,10 +120,12 @@ def _merge_one(target: Target, unit: UnitState) -> tuple[Outcome, str | None]:
     return Outcome(unit, _record(unit, "merged"), True), merged.commit
 
 
-def _forbidden(path: str, target: Target) -> bool:
+def forbidden(path: str, paths: tuple[str, ...]) -> bool:
+    """Whether the repository path ``path`` is one of ``paths`` (a folder ends with ``/``) or
+    lies in a ``.git`` entry anywhere: what no branch may change."""
     if ".git" in PurePosixPath(path).parts:
         return True
-    return any(path == f or (f.endswith("/") and path.startswith(f)) for f in target.forbidden)
+    return any(path == f or (f.endswith("/") and path.startswith(f)) for f in paths)
 
 
 def _measure(target: Target, before: Progress) -> tuple[Progress, str]:

@@ -41,7 +41,6 @@ SPACING_SECONDS = 2.0
 """The least time between two session starts: each starts a Claude Code CLI, whose start-up
 is the heaviest work of a session; started at the same instant, N of them share the cores and
 each takes N times as long (`bench/workers.py`)."""
-STOPPED_BY_SIGNAL = (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HUNG_UP)
 
 
 class Plan:
@@ -93,7 +92,7 @@ class Plan:
 
         reconcile(self)
         self.c.display.line(
-            f"{len(self.keys)} unit(s), {self.record_count('done')} done; "
+            f"{len(self.keys)} unit(s), {sum(u.status == 'done' for u in self.units)} done; "
             f"{self.c.workers} worker(s)"
         )
         while True:
@@ -120,9 +119,6 @@ class Plan:
 
     def busy(self) -> list[slots.Worker]:
         return [w for w in self.c.running.values() if w.session is not None]
-
-    def record_count(self, status: str) -> int:
-        return sum(1 for unit in self.units if unit.status == status)
 
     def _wait(self) -> None:
         try:

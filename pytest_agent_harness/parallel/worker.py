@@ -26,9 +26,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import INTERRUPTIONS, ExitCode
 from ..files import read_text, write_atomic
 from ..layout import Layout
 from ..trackers.base import Item, Progress
+from .slots import DONE
 from .units import Unit, of_unit
 
 if TYPE_CHECKING:
@@ -73,7 +75,8 @@ class WorkerSpec:
             return None
         items = tuple(Item(**item) for item in self.progress["items"])
         return Progress(items=items, warnings=tuple(self.progress["warnings"]),
-                        source=str(self.progress["source"]))  # fmt: skip
+                        source=str(self.progress["source"]),
+                        completable=bool(self.progress.get("completable", True)))  # fmt: skip
 
     def save(self, path: Path) -> None:
         write_atomic(path, json.dumps(self.__dict__, indent=1) + "\n")
@@ -103,7 +106,8 @@ class WorkerSpec:
         progress = None
         if known is not None:
             items = [item.__dict__ for item in known.items]
-            progress = {"items": items, "warnings": list(known.warnings), "source": known.source}
+            progress = {"items": items, "warnings": list(known.warnings), "source": known.source,
+                        "completable": known.completable}  # fmt: skip
         return cls(
             project=str(config.project_dir),
             harness=str(config.harness_dir),
@@ -202,9 +206,6 @@ def worker_config(config: Config, spec: WorkerSpec) -> Config:
     )
 
 
-INTERRUPTED = (130, 143, 129)
-
-
 def _die_with_parent(parent: int) -> None:
     """SIGTERM when the coordinator goes, however it goes (Linux); gone already: stop now."""
     try:
@@ -231,12 +232,12 @@ def main() -> int:
         try:
             code = session(WorkerSpec.load(Path(line.strip())), plugins, events)
         except KeyboardInterrupt:  # a second signal while the first was being recorded
-            code = int(INTERRUPTED[0])
+            code = int(ExitCode.INTERRUPTED)
         mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        events.emit("worker_done", exit_code=code, rss_mb=round(mine / 1024, 1),
+        events.emit(DONE, exit_code=code, rss_mb=round(mine / 1024, 1),
                     cli_rss_mb=round(children / 1024, 1))  # fmt: skip
-        if code in INTERRUPTED:
+        if code in INTERRUPTIONS:
             return code
     return 0
 

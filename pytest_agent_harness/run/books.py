@@ -219,17 +219,22 @@ class StateStore:
         state = RunState()
         for entry in self.ledger():
             state.session = max(state.session, entry.get("session", 0))
-            state.totals.cost_usd += float(entry.get("cost_usd", 0.0))
-            state.totals.input_tokens += int(entry.get("input_tokens", 0))
-            state.totals.output_tokens += int(entry.get("output_tokens", 0))
-            state.totals.turns += int(entry.get("turns", 0))
-            state.totals.wall_seconds += float(entry.get("duration_s", 0.0))
+            add_totals(state.totals, entry)
             state.best_passing = max(state.best_passing, int(entry.get("passing", 0)))
             if entry.get("outcome") in ("ok", "max_turns") and entry.get("run_once"):
                 phase = entry.get("phase", "")
                 if phase and phase not in state.completed_phases:
                     state.completed_phases.append(phase)
         return state
+
+
+def add_totals(totals: Totals, entry: LedgerEntry) -> None:
+    """Count one ledger line's cost, tokens, turns and time into ``totals``."""
+    totals.cost_usd += float(entry.get("cost_usd", 0.0))
+    totals.input_tokens += int(entry.get("input_tokens", 0))
+    totals.output_tokens += int(entry.get("output_tokens", 0))
+    totals.turns += int(entry.get("turns", 0))
+    totals.wall_seconds += float(entry.get("duration_s", 0.0))
 
 
 @dataclass(frozen=True, kw_only=True)

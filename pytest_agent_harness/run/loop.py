@@ -25,6 +25,7 @@ from ..trackers.base import Progress, Tracker, measure_before_first_session
 from .audit import ProtectedFiles
 from .authorship import ToolWindows
 from .books import RunState, SessionRecord, StateStore, run_lock
+from .budget import spent, tripped
 from .checkpoints import Checkpoints, written_path
 from .ending import finish
 from .init_files import sync_init_files
@@ -227,36 +228,12 @@ class Runner:
     ) -> RunResult | None:
         """Why the run must not start another session, if it must not."""
         config = self.config
-        budget = config.budget
 
         def stop(code: ExitCode, reason: str) -> RunResult:
             return RunResult(exit_code=code, reason=reason, progress=progress)
 
-        if budget.max_cost_usd is not None and state.totals.cost_usd >= budget.max_cost_usd:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: ${state.totals.cost_usd:.4f} spent, budget.max_cost_usd is "
-                f"${budget.max_cost_usd:.4f}; raise it to go on",
-            )
-        seconds = budget.max_duration_seconds
-        if seconds is not None and time.monotonic() - self.started >= seconds:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: this run has lasted budget.max_duration ({budget.max_duration}); "
-                "run again to go on",
-            )
-        limit = budget.max_sessions_without_progress
-        if limit is not None and state.sessions_without_progress >= limit:
-            return stop(
-                ExitCode.BUDGET_EXHAUSTED,
-                f"budget: {state.sessions_without_progress} sessions without progress "
-                f"(budget.max_sessions_without_progress = {limit})",
-            )
-        if config.max_iterations is not None and iterations >= config.max_iterations:
-            return stop(
-                ExitCode.INCOMPLETE,
-                f"reached max_iterations ({config.max_iterations}) before completion",
-            )
+        if why := spent(config, state, self.started, iterations):
+            return stop(*why)
         if select_phase(config.phases, state.completed_phases, config.project_dir) is None:
             return stop(
                 ExitCode.INCOMPLETE,
@@ -292,12 +269,8 @@ class Runner:
                 "budget: the session reached budget.max_session_cost_usd "
                 f"(${outcome.cost_usd:.4f}); raise it to go on",
             )
-        if state.consecutive_errors >= recovery.max_consecutive_errors:
-            return stop(
-                ExitCode.AGENT_FAILURE,
-                f"circuit breaker: {state.consecutive_errors} failed sessions in a row "
-                f"(error_recovery.max_consecutive_errors); last error: {state.last_error}",
-            )
+        if breaker := tripped(self.config, state):
+            return stop(ExitCode.AGENT_FAILURE, breaker)
         if state.consecutive_rate_limits > recovery.max_rate_limit_waits:
             return stop(
                 ExitCode.AGENT_FAILURE,
