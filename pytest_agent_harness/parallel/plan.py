@@ -154,8 +154,13 @@ class Plan:
                 return
             if time.monotonic() - self.last_start < SPACING_SECONDS:
                 return
+            free.sort(key=self._sessions_run)  # the least used first: every worker gets work
             self._start(unit, self.c.worker(free[0]))
             self.last_start = time.monotonic()
+
+    def _sessions_run(self, label: str) -> int:
+        worker = self.c.running.get(label)
+        return worker.sessions if worker is not None else 0
 
     def _idle(self, label: str) -> bool:
         worker = self.c.running.get(label)

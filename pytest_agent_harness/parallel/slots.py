@@ -48,9 +48,12 @@ class Worker:
     reader: threading.Thread | None = None
     session: Session | None = None
     exit_code: int | None = None
+    sessions: int = 0
+    """Sessions it was given."""
 
     def assign(self, unit: str, number: int, spec: Path) -> None:
         self.session = Session(unit, number)
+        self.sessions += 1
         assert self.process.stdin is not None
         self.process.stdin.write(f"{spec}\n".encode())
         self.process.stdin.flush()
